@@ -1,0 +1,32 @@
+# Two entry points (see README): `make run` and `make test`. Both set everything up first.
+PY := .venv/bin/python
+STAMP := .venv/.installed-stamp
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run chat test setup browser clean-index
+
+setup: $(STAMP)
+
+# torch first: the CPU build that lies on this machine's disk (anything else pulls GBs of CUDA).
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[llm,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m rag chat
+
+chat: $(STAMP)
+	$(PY) -m rag chat
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+clean-index:
+	rm -rf .rag-index

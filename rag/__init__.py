@@ -1,0 +1,18 @@
+"""Chat with your documents, offline: grounded answers with citations to the exact source span.
+
+    from rag import ask, Assistant
+    print(ask("What tariff applies to Japanese steel?"))
+
+Nothing heavy is imported here; models and stores load on first use.
+"""
+from .assistant import Assistant, ask
+from .config import Config
+from .errors import (DocumentError, IndexBusyError, IndexMismatchError, IndexStateError, InvalidQuestionError,
+                     LLMError, RagError)
+from .types import Answer, Citation, Hit, IngestReport
+
+__all__ = [
+    "ask", "Assistant", "Answer", "Citation", "Hit", "IngestReport", "Config",
+    "RagError", "InvalidQuestionError", "DocumentError", "IndexStateError", "IndexMismatchError",
+    "IndexBusyError", "LLMError",
+]

@@ -1,0 +1,133 @@
+"""`Assistant`: the pipeline in one place. ingest(); ask() = condense -> retrieve -> answer.
+
+Holds the config, the embedder, the Chroma store and the BM25 index. Thread-safe: many threads
+may ask at once (an ingest in this or another process is picked up by the index generation).
+Not here: the stages themselves (`rag.condense`, `rag.retrieve`, `rag.answer`, `rag.ingest`).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from .answer import answer_extractive
+from .condense import condense, normalize_history
+from .config import Config
+from .embed import Embedder, make_embedder
+from .errors import InvalidQuestionError, RagError
+from .ingest import Ingestor, ProgressFn
+from .lexical import LexicalIndex
+from .load import read_source
+from .retrieve import hybrid_search
+from .store import FileRecord, Store
+from .types import Answer, Hit, IngestReport
+
+
+class Assistant:
+    """Answers questions about the documents in `docs_dir`, with citations.
+
+    >>> a = Assistant(docs_dir="seeds")        # index_dir None -> ./.rag-index/<folder>-<hash>
+    >>> a.ask("What tariff applies to Japanese steel?").text
+    """
+
+    def __init__(self, docs_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
+                 config: Config | None = None, embedder: Embedder | None = None, llm=None, **options):
+        if config is None:
+            config = Config.load(docs_dir=docs_dir, index_dir=index_dir, **options)
+        elif docs_dir is not None or index_dir is not None or options:
+            raise RagError("pass either config= or docs_dir/index_dir/options, not both")
+        self.config = config
+        self.embedder = embedder or make_embedder(config.embedder)
+        self.store = Store(config, self.embedder.model_id)
+        self.llm = llm
+        self._lock = threading.RLock()
+        self._manifest: dict[str, FileRecord] | None = None
+        self._lexical: LexicalIndex | None = None
+        self._generation = -1
+
+    # -- indexing ---------------------------------------------------------------------------
+    def ingest(self, progress: bool = True, on_progress: ProgressFn | None = None) -> IngestReport:
+        """Bring the index up to date with the documents folder (only changed files are re-read)."""
+        report = Ingestor(self.config, self.store, self.embedder).run(progress=progress, on_progress=on_progress)
+        with self._lock:
+            self._generation = -1  # reload manifest and BM25 on next use
+        return report
+
+    def _ensure_ready(self) -> tuple[dict[str, FileRecord], LexicalIndex | None]:
+        with self._lock:
+            if self._generation < 0 and self.store.state() != "ok":
+                self.ingest(progress=False)  # first use: build (or rebuild a mismatched) index
+            gen = self.store.generation()
+            if gen != self._generation or self._manifest is None:
+                self._manifest = self.store.manifest()
+                lex = LexicalIndex.load(Path(self.config.index_dir) / "lexical")
+                if lex is None or lex.generation != gen:
+                    lex = Ingestor(self.config, self.store, self.embedder).rebuild_lexical(gen)
+                self._lexical, self._generation = lex, gen
+            return self._manifest, self._lexical
+
+    # -- questions --------------------------------------------------------------------------
+    def _check_question(self, question) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidQuestionError("the question is empty: type a question about the documents")
+        question = " ".join(question.split())
+        if len(question) > self.config.max_question_chars:
+            raise InvalidQuestionError(f"the question is {len(question)} characters long; the limit is "
+                                       f"{self.config.max_question_chars}. Ask something shorter.")
+        return question
+
+    def retrieve(self, question: str, k: int | None = None, history=None) -> list[Hit]:
+        """The top-k passages for a question (hybrid search), best first."""
+        question = self._check_question(question)
+        query, _ = condense(question, normalize_history(history))
+        return [h for h in self._search(query, k or self.config.top_k)[0]]
+
+    def _search(self, query: str, k: int):
+        from .answer import _hit
+
+        manifest, lexical = self._ensure_ready()
+        qvec = self.embedder.embed([query])[0]
+        cands = hybrid_search(self.store, lexical, manifest, query, qvec, k)
+        return [_hit(c) for c in cands], cands, qvec
+
+    def ask(self, question: str, history=None) -> Answer:
+        """Answer from the documents only, with [n] markers and one Citation per marker.
+
+        history: earlier turns, oldest first, as (question, answer_text) pairs.
+        """
+        question = self._check_question(question)
+        query, context = condense(question, normalize_history(history))
+        _, cands, qvec = self._search(query, max(self.config.top_k, self.config.answer_chunks))
+        return answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks)
+
+    # -- documents --------------------------------------------------------------------------
+    def files(self) -> dict[str, int]:
+        """Indexed files -> number of chunks."""
+        manifest, lexical = self._ensure_ready()
+        counts = {s: 0 for s, r in manifest.items() if r.sha and not r.deleting}
+        for rec in self.store.iter_chunks():
+            m = rec.meta
+            r = manifest.get(m["source"])
+            if r is not None and r.sha == m["sha"]:
+                counts[m["source"]] += 1
+        return counts
+
+    def source_text(self, source: str) -> str:
+        """The text citations into `source` point into (the decoded file, or the text extracted from it)."""
+        docs = Path(self.config.docs_dir).resolve()
+        path = (docs / source).resolve()
+        if docs not in path.parents:
+            raise RagError(f"{source!r} is not inside the documents folder")
+        return read_source(path, source).text
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def ask(question: str, history=None) -> Answer:
+    """Ask the default assistant (documents from RAG_DOCS_DIR, or the project's seeds/)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+    return _default.ask(question, history=history)

@@ -1,0 +1,102 @@
+"""One configuration object. Precedence: explicit arguments, then environment variables, then defaults.
+
+Environment: RAG_DOCS_DIR, RAG_INDEX_DIR, RAG_CHROMA_URL, RAG_TOP_K, RAG_EMBEDDER,
+RAG_LLM (none|openai|ollama), RAG_LLM_BASE_URL, RAG_LLM_MODEL, RAG_LLM_API_KEY, RAG_LLM_TIMEOUT.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from .errors import RagError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_VERSION = 1
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+
+# field name -> (environment variable, type)
+_ENV = {
+    "docs_dir": ("RAG_DOCS_DIR", Path),
+    "index_dir": ("RAG_INDEX_DIR", Path),
+    "chroma_url": ("RAG_CHROMA_URL", str),
+    "top_k": ("RAG_TOP_K", int),
+    "embedder": ("RAG_EMBEDDER", str),
+    "llm": ("RAG_LLM", str),
+    "llm_base_url": ("RAG_LLM_BASE_URL", str),
+    "llm_model": ("RAG_LLM_MODEL", str),
+    "llm_api_key": ("RAG_LLM_API_KEY", str),
+    "llm_timeout": ("RAG_LLM_TIMEOUT", float),
+}
+
+
+def _default_docs_dir() -> Path:
+    return PROJECT_ROOT / "seeds"
+
+
+@dataclass(frozen=True)
+class Config:
+    docs_dir: Path = None  # type: ignore[assignment]  # None -> <project>/seeds
+    index_dir: Path | None = None  # None -> ./.rag-index/<docs folder name>-<hash>
+    chroma_url: str = ""  # "" -> embedded PersistentClient under index_dir
+    collection: str = "rag"
+    embedder: str = "minilm"  # "minilm" (sentence-transformers) or "onnx" (int8, see rag.embed)
+    # Chunking: all-MiniLM-L6-v2 reads at most 256 word pieces, so chunks stay well below that.
+    chunk_tokens: int = 160
+    overlap_tokens: int = 40
+    top_k: int = 5
+    answer_chunks: int = 5  # chunks whose sentences compete to be the answer
+    max_question_chars: int = 2000
+    llm: str = "none"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+
+    @classmethod
+    def load(cls, **overrides) -> "Config":
+        """Build a config: non-None keyword arguments win over RAG_* environment variables over defaults."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise RagError(f"unknown config option(s): {', '.join(sorted(unknown))}")
+        values = {}
+        for name, (env, typ) in _ENV.items():
+            raw = os.environ.get(env)
+            if raw not in (None, ""):
+                try:
+                    values[name] = typ(raw)
+                except ValueError as e:
+                    raise RagError(f"{env}={raw!r} is not a valid {typ.__name__}") from e
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        cfg = cls(**values)
+        docs = Path(cfg.docs_dir) if cfg.docs_dir is not None else _default_docs_dir()
+        index = Path(cfg.index_dir) if cfg.index_dir is not None else default_index_dir(docs)
+        cfg = replace(cfg, docs_dir=docs.expanduser().resolve(), index_dir=index.expanduser().resolve(),
+                      llm=cfg.llm.lower().strip() or "none")
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        if self.llm not in ("none", "openai", "ollama"):
+            raise RagError(f"RAG_LLM must be none, openai or ollama, not {self.llm!r}")
+        if self.embedder not in ("minilm", "onnx"):
+            raise RagError(f"embedder must be 'minilm' or 'onnx', not {self.embedder!r}")
+        if not 32 <= self.chunk_tokens <= 210:
+            raise RagError("chunk_tokens must be between 32 and 210 (the model reads 256 word pieces, title included)")
+        if not 0 <= self.overlap_tokens < self.chunk_tokens:
+            raise RagError("overlap_tokens must be >= 0 and smaller than chunk_tokens")
+        if self.top_k < 1:
+            raise RagError("top_k must be at least 1")
+
+    @property
+    def chunking(self) -> str:
+        """What the index records about chunking; a different value forces a rebuild."""
+        return f"sentences/tokens={self.chunk_tokens}/overlap={self.overlap_tokens}"
+
+
+def default_index_dir(docs_dir: Path) -> Path:
+    docs = docs_dir.expanduser().resolve()
+    tag = hashlib.sha1(str(docs).encode()).hexdigest()[:8]
+    return Path.cwd() / ".rag-index" / f"{docs.name or 'docs'}-{tag}"

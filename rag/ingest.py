@@ -1,0 +1,226 @@
+"""Incremental, crash-safe ingest of a documents folder into the store.
+
+Per file: content hash -> unchanged files are skipped; changed files are written as a new
+version next to the old one and then switched over in the manifest; deleted files are removed.
+Commit protocol (see `rag.store`): mark `pending` -> write chunks and sentences -> manifest
+points at the new hash (the commit) -> delete the old version. A run killed anywhere leaves the
+old version live; the next run rolls back what was pending and finishes what was being deleted.
+One ingest per index at a time (a file lock); queries may run throughout.
+Not here: reading one file (`rag.load`), chunking (`rag.chunk`).
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+
+from .chunk import Chunk, LineIndex, chunk_document
+from .config import SUPPORTED_SUFFIXES, Config
+from .embed import Embedder, word_piece_tokenizer
+from .errors import DocumentError, IndexBusyError, IndexStateError
+from .lexical import LexicalIndex
+from .load import SourceText, file_sha, read_source
+from .store import FileRecord, Store, chunk_meta, is_live, sentence_id
+from .types import IngestReport
+
+log = logging.getLogger("rag")
+BATCH_CHUNKS = 256  # files are embedded in groups of about this many chunks
+ProgressFn = Callable[[int, int, str], None]  # (files done, files to write, current file)
+
+
+@dataclass(frozen=True)
+class _File:
+    source: str
+    path: Path
+
+
+def scan(docs_dir: Path) -> tuple[list[_File], list[tuple[str, str]]]:
+    """Supported files under docs_dir (hidden ones and symlinked folders not followed), and what was skipped."""
+    if not docs_dir.is_dir():
+        raise IndexStateError(f"documents folder not found: {docs_dir}")
+    files, skipped = [], []
+    for root, dirs, names in os.walk(docs_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            source = path.relative_to(docs_dir).as_posix()
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                skipped.append((source, f"unsupported file type {path.suffix or '(none)'}"))
+            elif not path.is_file():  # dangling link or a link loop
+                skipped.append((source, "not a readable file (broken or looping link?)"))
+            else:
+                files.append(_File(source, path))
+    return files, skipped
+
+
+@contextmanager
+def ingest_lock(index_dir: Path, wait_s: float):
+    """Serialise ingests of one index across threads and processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "ingest.lock", "w") as fh:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(f"another ingest is running on {index_dir}; try again when it ends") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class Ingestor:
+    def __init__(self, cfg: Config, store: Store, embedder: Embedder):
+        self.cfg, self.store, self.embedder = cfg, store, embedder
+
+    def run(self, progress: bool = True, on_progress: ProgressFn | None = None, lock_wait_s: float = 600.0) -> IngestReport:
+        t0 = time.perf_counter()
+        with ingest_lock(Path(self.cfg.index_dir), lock_wait_s):
+            state = self.store.state()
+            if state == "mismatch":
+                log.warning("rebuilding the index: %s", self.store.describe_mismatch())
+            if state != "ok":
+                self.store.create(reset=state == "mismatch")
+            manifest = self._recover(self.store.manifest())
+            files, skipped = scan(Path(self.cfg.docs_dir))
+            present = {f.source for f in files}
+            removed = sorted(s for s in manifest if s not in present)
+            todo, unchanged = [], []
+            for f in files:
+                try:
+                    sha = file_sha(f.path)
+                except OSError as e:
+                    skipped.append((f.source, f"cannot read file: {e.strerror or e}"))
+                    continue
+                rec = manifest.get(f.source)
+                (unchanged if rec is not None and rec.sha == sha else todo).append(f)
+            unchanged_names = [f.source for f in unchanged]
+            added, updated, n_chunks = [], [], 0
+            written = self._write(todo, manifest, skipped, progress, on_progress)
+            for source, chunks in written:
+                (updated if source in manifest else added).append(source)
+                n_chunks += chunks
+            # A file that exists but can no longer be read loses its old (now wrong) version too.
+            unreadable_old = [s for s, _ in skipped if s in manifest and s not in unchanged_names]
+            self._remove(removed + unreadable_old)
+            changed = bool(added or updated or removed or unreadable_old)
+            gen = self.store.bump_generation() if changed else self.store.generation()
+            lex = LexicalIndex.load(self._lex_dir())
+            if changed or lex is None or lex.generation != gen:
+                self.rebuild_lexical(gen)
+        for name, why in skipped:
+            log.warning("skipped %s: %s", name, why)
+        return IngestReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(removed), tuple(sorted(unchanged_names)),
+                            tuple(skipped), n_chunks, time.perf_counter() - t0)
+
+    def _lex_dir(self) -> Path:
+        return Path(self.cfg.index_dir) / "lexical"
+
+    def rebuild_lexical(self, generation: int) -> LexicalIndex:
+        manifest = self.store.manifest()
+        live = [r for r in self.store.iter_chunks() if is_live(r.meta, manifest)]
+        return LexicalIndex.build(live, self._lex_dir(), generation)
+
+    def _recover(self, manifest: dict[str, FileRecord]) -> dict[str, FileRecord]:
+        """Undo what a killed ingest left half-done; return the clean manifest."""
+        clean = {}
+        for source, rec in manifest.items():
+            if rec.deleting or not rec.sha:
+                self.store.delete_version(source)
+                self.store.drop_file(source)
+                continue
+            if rec.pending:
+                self.store.delete_version(source, sha=rec.pending)
+                rec = FileRecord(rec.sha)
+                self.store.set_file(source, rec)
+            clean[source] = rec
+        return clean
+
+    def _remove(self, sources: list[str]) -> None:
+        for source in sources:
+            self.store.set_file(source, FileRecord("", deleting=True))
+            self.store.delete_version(source)
+            self.store.drop_file(source)
+
+    def _write(self, todo: list[_File], manifest, skipped, progress: bool, on_progress: ProgressFn | None):
+        """Load, chunk, embed and commit `todo` in groups; return [(source, chunks written)]."""
+        from tqdm.auto import tqdm
+
+        tok = word_piece_tokenizer()
+        done: list[tuple[str, int]] = []
+        batch: list[tuple[SourceText, list[Chunk]]] = []
+        bar = tqdm(total=len(todo), desc="ingest", unit="file", disable=not progress or not todo)
+        for i, f in enumerate(todo):
+            if on_progress:
+                on_progress(i, len(todo), f.source)
+            try:
+                doc = read_source(f.path, f.source)
+                chunks = chunk_document(doc, tok, self.cfg.chunk_tokens, self.cfg.overlap_tokens)
+                if not chunks:
+                    raise DocumentError("no content left after removing boilerplate")
+            except DocumentError as e:
+                skipped.append((f.source, str(e)))
+                bar.update(1)
+                continue
+            batch.append((doc, chunks))
+            if sum(len(c) for _, c in batch) >= BATCH_CHUNKS:
+                done += self._commit(batch, manifest)
+                bar.update(len(batch))
+                batch = []
+        if batch:
+            done += self._commit(batch, manifest)
+            bar.update(len(batch))
+        bar.close()
+        if on_progress:
+            on_progress(len(todo), len(todo), "")
+        return done
+
+    def _commit(self, batch: list[tuple[SourceText, list[Chunk]]], manifest) -> list[tuple[str, int]]:
+        for doc, _ in batch:  # 1. intent: a crash from here on rolls this version back
+            old = manifest.get(doc.source)
+            self.store.set_file(doc.source, FileRecord(old.sha if old else "", pending=doc.sha))
+        chunks = [c for _, cs in batch for c in cs]
+        sents = _unique_sentences(batch)
+        vecs = self.embedder.embed([c.embed_text for c in chunks] + [s[1] for s in sents])
+        chunk_vecs, sent_vecs = vecs[:len(chunks)], vecs[len(chunks):]
+        # 2. write the new version (not live yet: the manifest still names the old hash)
+        self.store.add("chunks", [c.id for c in chunks], chunk_vecs, [c.text for c in chunks],
+                       [chunk_meta(c) for c in chunks])
+        self.store.add("sentences", [s[0] for s in sents], sent_vecs, [s[1] for s in sents], [s[2] for s in sents])
+        out = []
+        for doc, cs in batch:
+            self.store.set_file(doc.source, FileRecord(doc.sha))  # 3. commit
+            if doc.source in manifest:
+                self.store.delete_version(doc.source, keep_sha=doc.sha)  # 4. drop the old version
+            out.append((doc.source, len(cs)))
+        return out
+
+
+def _unique_sentences(batch) -> list[tuple[str, str, dict]]:
+    """(id, text, metadata) of each sentence once, even when overlapping chunks share it."""
+    out, seen = [], set()
+    for doc, chunks in batch:
+        lines = LineIndex(doc.text)
+        for c in chunks:
+            for a, b in c.sentences:
+                sid = sentence_id(doc.source, doc.sha, a, b)
+                if sid in seen:
+                    continue
+                seen.add(sid)
+                out.append((sid, doc.text[a:b], {"source": doc.source, "sha": doc.sha, "start": a, "end": b,
+                                                 "chunk": c.id, "section": c.section,
+                                                 "line_start": lines.line(a), "line_end": lines.line(b - 1)}))
+    return out
+

@@ -1,0 +1,86 @@
+"""BM25 over the live chunks, via llama-index's BM25Retriever (bm25s + PyStemmer).
+
+Built after each ingest from what Chroma holds and persisted next to the store, tagged with the
+store's generation; a reader whose copy is older (another process ingested) rebuilds it. In server
+mode this is a local cache of the server's chunks. Persisting is atomic: a new folder per
+generation, then a pointer file swapped with os.replace, so a reader never loads half a file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .store import Record
+
+TOP_N = 40  # BM25Retriever fixes top-k at build time; callers cut this list down
+
+
+class LexicalIndex:
+    def __init__(self, retriever, generation: int):
+        self._retriever = retriever  # None when there are no chunks
+        self.generation = generation
+
+    @classmethod
+    def build(cls, records: list[Record], folder: Path, generation: int) -> "LexicalIndex":
+        retriever = None
+        if records:
+            import Stemmer
+            from llama_index.core.schema import TextNode
+            from llama_index.retrievers.bm25 import BM25Retriever
+
+            # BM25Retriever indexes get_content(EMBED), which would include metadata: exclude all of it.
+            nodes = [TextNode(id_=r.id, text=_bm25_text(r), metadata=r.meta,
+                              excluded_embed_metadata_keys=list(r.meta), excluded_llm_metadata_keys=list(r.meta))
+                     for r in records]
+            retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(TOP_N, len(nodes)),
+                                                    stemmer=Stemmer.Stemmer("english"), language="english")
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"bm25-{generation}-{os.getpid()}"
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir()
+        if retriever is not None:
+            retriever.persist(str(target))
+        pointer = folder / "bm25.json"
+        tmp = folder / f"bm25.json.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"generation": generation, "dir": target.name, "empty": retriever is None}))
+        os.replace(tmp, pointer)
+        for old in folder.glob("bm25-*"):
+            if old != target:
+                shutil.rmtree(old, ignore_errors=True)
+        return cls(retriever, generation)
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex | None":
+        """The persisted index, or None when there is none (or it cannot be read)."""
+        try:
+            info = json.loads((folder / "bm25.json").read_text())
+            if info["empty"]:
+                return cls(None, info["generation"])
+            from llama_index.retrievers.bm25 import BM25Retriever
+
+            return cls(BM25Retriever.from_persist_dir(str(folder / info["dir"])), info["generation"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def search(self, query: str, n: int) -> list[Record]:
+        if self._retriever is None or not query.strip():
+            return []
+        from llama_index.core.schema import QueryBundle
+
+        hits = self._retriever.retrieve(QueryBundle(query))
+        out = []
+        for h in hits[:n]:
+            meta = dict(h.node.metadata)
+            text = h.node.get_content()
+            if meta.get("section"):
+                text = text.split("\n", 1)[-1]  # drop the title line added for matching
+            out.append(Record(h.node.node_id, text, meta, float(h.score or 0.0)))
+        return out
+
+
+def _bm25_text(r: Record) -> str:
+    section = r.meta.get("section", "")
+    return f"{section}\n{r.text}" if section else r.text

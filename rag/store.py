@@ -1,0 +1,219 @@
+"""Chroma storage: the one place that talks to chromadb and unpacks its nested parallel lists.
+
+Three collections per index:
+  <name>_chunks     retrieval passages, cosine space, embeddings computed by us
+  <name>_sentences  every sentence with its own embedding, for choosing the answer sentence
+  <name>_files      the manifest: one record per file (live hash, pending hash, deleting flag)
+The manifest is the commit point of an ingest: a chunk is *live* only when its file's manifest
+hash equals the chunk's hash, so readers never see a file half-replaced (see `rag.ingest`).
+Embedded `PersistentClient` under the index folder, or `HttpClient` for a Chroma server.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .config import SCHEMA_VERSION, Config
+from .errors import IndexMismatchError, IndexStateError
+
+_META_ID = "__meta__"  # the manifest record holding the index generation
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    sha: str  # live version ("" while a new file is being written)
+    pending: str = ""  # version being written; rolled back if the ingest died
+    deleting: bool = False  # removal started; finished by the next ingest
+
+
+@dataclass(frozen=True)
+class Record:
+    """One chunk or sentence as stored: id, text, metadata, similarity (queries only), embedding (on request)."""
+
+    id: str
+    text: str
+    meta: dict
+    score: float = 0.0
+    vector: np.ndarray | None = None
+
+
+def sentence_id(source: str, sha: str, start: int, end: int) -> str:
+    import hashlib
+
+    return hashlib.sha1(f"{source}\x00{sha}".encode()).hexdigest()[:16] + f":{start}:{end}"
+
+
+class Store:
+    def __init__(self, cfg: Config, model_id: str):
+        self.cfg = cfg
+        self.stamp = {"schema": SCHEMA_VERSION, "model": model_id, "chunking": cfg.chunking}
+        self._client = None
+        self._cols: dict[str, object] = {}
+
+    # -- connection -------------------------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings
+
+            settings = Settings(anonymized_telemetry=False)
+            if self.cfg.chroma_url:
+                url = urlparse(self.cfg.chroma_url)
+                if not url.hostname:
+                    raise IndexStateError(f"RAG_CHROMA_URL {self.cfg.chroma_url!r} is not a URL like http://host:8000")
+                try:
+                    self._client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000,
+                                                       ssl=url.scheme == "https", settings=settings)
+                    self._client.heartbeat()
+                except Exception as e:
+                    raise IndexStateError(f"cannot reach the Chroma server at {self.cfg.chroma_url}: {e}") from e
+            else:
+                path = Path(self.cfg.index_dir) / "chroma"
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+        return self._client
+
+    def _name(self, kind: str) -> str:
+        return f"{self.cfg.collection}_{kind}"
+
+    def _col(self, kind: str):
+        col = self._cols.get(kind)
+        if col is None:
+            try:
+                col = self.client.get_collection(self._name(kind))
+            except Exception as e:  # chromadb raises NotFoundError / ValueError depending on version
+                raise IndexStateError("the index does not exist yet: run ingest") from e
+            self._cols[kind] = col
+        return col
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def state(self) -> str:
+        """'missing', 'ok', or 'mismatch' (built with another model, chunking or schema)."""
+        try:
+            meta = self.client.get_collection(self._name("chunks")).metadata or {}
+            self.client.get_collection(self._name("sentences"))
+            self.client.get_collection(self._name("files"))
+        except Exception:
+            return "missing"
+        return "ok" if all(meta.get(k) == v for k, v in self.stamp.items()) else "mismatch"
+
+    def describe_mismatch(self) -> str:
+        meta = self.client.get_collection(self._name("chunks")).metadata or {}
+        found = {k: meta.get(k) for k in self.stamp}
+        return f"index built with {found}, this configuration needs {self.stamp}"
+
+    def check(self) -> None:
+        st = self.state()
+        if st == "missing":
+            raise IndexStateError("the index does not exist yet: run ingest")
+        if st == "mismatch":
+            raise IndexMismatchError(self.describe_mismatch() + "; run ingest to rebuild it")
+
+    def create(self, reset: bool = False) -> None:
+        """Create the collections (dropping existing ones first when `reset`)."""
+        if reset:
+            for kind in ("chunks", "sentences", "files"):
+                try:
+                    self.client.delete_collection(self._name(kind))
+                except Exception:
+                    pass
+        self._cols.clear()
+        cosine = {"hnsw:space": "cosine", **self.stamp}
+        self._cols["chunks"] = self.client.get_or_create_collection(self._name("chunks"), metadata=cosine)
+        self._cols["sentences"] = self.client.get_or_create_collection(self._name("sentences"), metadata=cosine)
+        # The manifest holds no vectors, but Chroma wants one per record: a constant 1-d vector.
+        self._cols["files"] = self.client.get_or_create_collection(self._name("files"), metadata=dict(self.stamp))
+
+    # -- manifest ---------------------------------------------------------------------------
+    def manifest(self) -> dict[str, FileRecord]:
+        res = self._col("files").get(include=["metadatas"])
+        out = {}
+        for rid, meta in zip(res["ids"], res["metadatas"]):
+            if rid != _META_ID:
+                out[rid] = FileRecord(meta.get("sha", ""), meta.get("pending", ""), bool(meta.get("deleting", False)))
+        return out
+
+    def set_file(self, source: str, rec: FileRecord) -> None:
+        self._col("files").upsert(ids=[source], embeddings=[[1.0]],
+                                  metadatas=[{"sha": rec.sha, "pending": rec.pending, "deleting": rec.deleting}])
+
+    def drop_file(self, source: str) -> None:
+        self._col("files").delete(ids=[source])
+
+    def generation(self) -> int:
+        res = self._col("files").get(ids=[_META_ID], include=["metadatas"])
+        return int(res["metadatas"][0]["gen"]) if res["ids"] else 0
+
+    def bump_generation(self) -> int:
+        gen = self.generation() + 1
+        self._col("files").upsert(ids=[_META_ID], embeddings=[[1.0]], metadatas=[{"gen": gen}])
+        return gen
+
+    # -- writing ----------------------------------------------------------------------------
+    def add(self, kind: str, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
+        col = self._col(kind)
+        step = max(1, min(self.client.get_max_batch_size(), 4000))
+        for i in range(0, len(ids), step):
+            col.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step], documents=texts[i:i + step],
+                       metadatas=metas[i:i + step])
+
+    def delete_version(self, source: str, sha: str | None = None, keep_sha: str | None = None) -> None:
+        """Delete chunks and sentences of `source`: one version (`sha`), all but one (`keep_sha`), or all."""
+        cond: list[dict] = [{"source": source}]
+        if sha is not None:
+            cond.append({"sha": sha})
+        if keep_sha is not None:
+            cond.append({"sha": {"$ne": keep_sha}})
+        where = cond[0] if len(cond) == 1 else {"$and": cond}
+        for kind in ("chunks", "sentences"):
+            self._col(kind).delete(where=where)
+
+    # -- reading ----------------------------------------------------------------------------
+    def query(self, kind: str, vector: np.ndarray, n: int) -> list[Record]:
+        col = self._col(kind)
+        n = min(n, max(col.count(), 1))
+        res = col.query(query_embeddings=[vector.tolist()], n_results=n, include=["documents", "metadatas", "distances"])
+        return [Record(i, d, m, 1.0 - float(dist))
+                for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def get(self, kind: str, ids: list[str], with_vectors: bool = False) -> list[Record]:
+        if not ids:
+            return []
+        include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
+        res = self._col(kind).get(ids=list(ids), include=include)
+        vecs = res.get("embeddings") if with_vectors else None
+        out = {i: Record(i, d, m, 0.0, None if vecs is None else np.asarray(vecs[k], dtype=np.float32))
+               for k, (i, d, m) in enumerate(zip(res["ids"], res["documents"], res["metadatas"]))}
+        return [out[i] for i in ids if i in out]
+
+    def iter_chunks(self, page: int = 5000) -> Iterable[Record]:
+        col = self._col("chunks")
+        offset = 0
+        while True:
+            res = col.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not res["ids"]:
+                return
+            for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]):
+                yield Record(i, d, m)
+            offset += len(res["ids"])
+
+    def count(self, kind: str = "chunks") -> int:
+        return self._col(kind).count()
+
+
+def chunk_meta(chunk) -> dict:
+    return {"source": chunk.source, "sha": chunk.sha, "section": chunk.section, "start": chunk.start,
+            "end": chunk.end, "line_start": chunk.line_start, "line_end": chunk.line_end,
+            "sents": json.dumps(chunk.sentences, separators=(",", ":"))}
+
+
+def is_live(meta: dict, manifest: dict[str, FileRecord]) -> bool:
+    """A chunk or sentence is live when the manifest names its file's hash (the committed version)."""
+    rec = manifest.get(meta.get("source"))
+    return rec is not None and not rec.deleting and rec.sha == meta.get("sha")

@@ -1,0 +1,56 @@
+"""Words for lexical matching: lower-cased, stop words removed, Porter/Snowball-stemmed (PyStemmer).
+
+Small and dependency-light on purpose: used on every question and on a few dozen candidate
+sentences per answer, so it must cost microseconds. Not here: BM25 (`rag.lexical`).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*", re.UNICODE)
+STOP = frozenset("""
+a an the and or but if then else of to in on at by for from with without about into onto over under
+as is are was were be been being am do does did done doing have has had having can could will would
+shall should may might must it its it's this that these those there here which who whom whose what
+when where why how i me my we our you your he him his she her they them their not no nor so than too
+very just also any some each every all both more most other such only own same s t don't according
+much many one say said tell told describe described mention mentioned give given kind sort type
+""".split())
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_ORDINALS = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())}
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("\u2019", "'").lower()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words, in order, duplicates kept."""
+    ws = [w for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())]
+    return _stemmer().stemWords(ws)
+
+
+def numbers(text: str) -> set[str]:
+    """Quantities mentioned: digits ('24%', '8.6') and number words ('six', 'fifth' -> '6', '5')."""
+    out = set(re.findall(r"\d+(?:[.,]\d+)*", text))
+    for w in words(text):
+        if w in _NUMBER_WORDS:
+            out.add(str(_NUMBER_WORDS[w]))
+        elif w in _ORDINALS:
+            out.add(str(_ORDINALS[w]))
+    return out

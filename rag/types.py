@@ -1,0 +1,88 @@
+"""Result types: frozen dataclasses with a readable `__str__`. No behaviour beyond formatting."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: a verbatim span of the original file.
+
+    `quote == source_text[start:end]` where source_text is the file decoded as UTF-8
+    (for .pdf/.docx/.html: the text extracted from it, see `rag.load`); lines are 1-based.
+    """
+
+    n: int
+    source: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    quote: str
+    score: float
+    section: str = ""
+
+    def __str__(self) -> str:
+        lines = f"line {self.line_start}" if self.line_start == self.line_end else f"lines {self.line_start}-{self.line_end}"
+        return f"[{self.n}] {self.source}, {lines}: \u201c{self.quote}\u201d"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage (chunk) with its span in the original file."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    score: float
+    chunk_id: str = ""
+    section: str = ""
+    line_start: int = 0
+    line_end: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `ask()` returns. `text` carries [n] markers, one `Citation` per marker."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    hits: tuple[Hit, ...] = field(default=(), repr=False, compare=False)
+    mode: str = "extractive"
+    notice: str = ""  # e.g. why an LLM answer was replaced by the extractive one
+
+    def __str__(self) -> str:
+        parts = [self.text]
+        if self.notice:
+            parts.append(f"({self.notice})")
+        if self.citations:
+            parts.append("Sources:\n" + "\n".join(str(c) for c in self.citations))
+        return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest changed. File names are relative to the documents folder."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (file, reason)
+    chunks: int = 0  # chunks written by this run
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def __str__(self) -> str:
+        s = (f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+             f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}; "
+             f"{self.chunks} chunks written in {self.seconds:.1f}s")
+        for name, why in self.skipped:
+            s += f"\n  skipped {name}: {why}"
+        return s
