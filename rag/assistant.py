@@ -6,8 +6,11 @@ Not here: the stages themselves (`rag.condense`, `rag.retrieve`, `rag.answer`, `
 """
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import replace
 from pathlib import Path
+from typing import Iterator
 
 from .answer import answer_extractive
 from .condense import condense, normalize_history
@@ -89,15 +92,29 @@ class Assistant:
         cands = hybrid_search(self.store, lexical, manifest, query, qvec, k)
         return [_hit(c) for c in cands], cands, qvec
 
-    def ask(self, question: str, history=None) -> Answer:
+    def ask(self, question: str, history=None, *, k: int | None = None) -> Answer:
         """Answer from the documents only, with [n] markers and one Citation per marker.
 
         history: earlier turns, oldest first, as (question, answer_text) pairs.
+        k: passages to retrieve (default: config.top_k).
         """
         question = self._check_question(question)
         query, context = condense(question, normalize_history(history))
-        _, cands, qvec = self._search(query, max(self.config.top_k, self.config.answer_chunks))
-        return answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks)
+        n = max(k or self.config.top_k, self.config.answer_chunks)
+        _, cands, qvec = self._search(query, n)
+        ans = answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks)
+        return ans if k is None else replace(ans, hits=ans.hits[:k])
+
+    def stream(self, question: str, history=None, *, k: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is produced, then the final `Answer`.
+
+        The extractive answer is ready at once, so it is streamed sentence by sentence; an LLM
+        backend streams its tokens. Concatenating the str pieces gives `Answer.text`.
+        """
+        ans = self.ask(question, history, k=k)
+        for piece in re.findall(r"\S+\s*", ans.text):
+            yield piece
+        yield ans
 
     # -- documents --------------------------------------------------------------------------
     def files(self) -> dict[str, int]:
