@@ -1,0 +1,98 @@
+"""Adding and removing files in the documents folder (what the web UI's upload and remove buttons do).
+
+Names come from users (browser uploads), so they are checked before any path is built: a name
+is one plain file name -- no folders, no '..', not absolute, not hidden -- with a supported
+suffix. An upload is written to a hidden temporary file, read once the way ingest will read it,
+and only then renamed into place, so a bad upload changes nothing. Re-indexing is the caller's
+job (`Assistant.ingest`). Not here: reading documents (`rag.load`), indexing (`rag.ingest`).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .config import SUPPORTED_SUFFIXES
+from .errors import DocumentError
+from .load import MAX_FILE_BYTES, read_source
+
+MAX_NAME_CHARS = 200
+
+
+def check_name(filename: str) -> str:
+    """`filename` as a safe, plain file name for the documents folder, or DocumentError saying why not."""
+    if not isinstance(filename, str):
+        raise DocumentError("file name must be a string")
+    name = unicodedata.normalize("NFC", filename.strip())
+    if not name:
+        raise DocumentError("file name is empty")
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise DocumentError(f"{filename!r}: give a plain file name, without folders")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):  # control and format characters
+        raise DocumentError(f"{filename!r}: the file name contains control characters")
+    if name.startswith("."):
+        raise DocumentError(f"{filename!r}: hidden files (names starting with '.') are not indexed")
+    if len(name) > MAX_NAME_CHARS:
+        raise DocumentError(f"file name is longer than {MAX_NAME_CHARS} characters")
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(f"{name}: unsupported file type {suffix or '(none)'}; "
+                            f"supported: {' '.join(SUPPORTED_SUFFIXES)}")
+    return name
+
+
+def _inside(docs_dir: Path, name: str) -> Path:
+    """docs_dir/name, refusing anything that resolves outside docs_dir (e.g. through a symlink)."""
+    docs = Path(docs_dir).resolve()
+    path = docs / name
+    if docs not in path.resolve().parents:
+        raise DocumentError(f"{name!r} is not inside the documents folder")
+    return path
+
+
+def save_upload(docs_dir: str | Path, filename: str, data: bytes) -> Path:
+    """Write an uploaded file into docs_dir (replacing a file of that name) and return its path.
+
+    Raises DocumentError, leaving the folder as it was, when the name or type is not allowed or
+    the content is empty, too large or unreadable (no text could be extracted).
+    """
+    name = check_name(filename)
+    docs = Path(docs_dir)
+    if not docs.is_dir():
+        raise DocumentError(f"documents folder not found: {docs}")
+    if not data:
+        raise DocumentError(f"{name}: the file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"{name}: the file is over the {MAX_FILE_BYTES // 2**20} MB limit")
+    target = _inside(docs, name)
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise DocumentError(f"{name}: a folder or link of that name is already in the documents folder")
+    # Hidden temp name (ingest skips dot-files) with the same suffix, so it is read like the real file.
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=Path(name).suffix, dir=docs)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            read_source(Path(tmp), name)
+        except DocumentError as e:
+            raise DocumentError(f"{name}: {e}") from e
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def remove_document(docs_dir: str | Path, name: str) -> Path:
+    """Delete the document `name` (a path relative to docs_dir, as `Assistant.files()` lists it)."""
+    if not isinstance(name, str) or not name.strip():
+        raise DocumentError("no document named")
+    rel = Path(name)
+    if rel.is_absolute() or any(p in ("..", "") or p.startswith(".") for p in rel.parts):
+        raise DocumentError(f"{name!r} is not a document in the documents folder")
+    path = _inside(Path(docs_dir), rel.as_posix())
+    if path.is_symlink() or not path.is_file():
+        raise DocumentError(f"{name!r} is not a document in the documents folder")
+    path.unlink()
+    return path
