@@ -1,0 +1,160 @@
+"""Optional LLM answers: backend construction, the grounded prompt, the call, and the fallback.
+
+Backends are llama-index LLMs (`OpenAILike` for any OpenAI-compatible server, `Ollama`), imported
+only when configured (extra `.[llm]`), so the default extractive mode needs no network or model.
+`llm_answer` never trusts the model: it is only called when the extractive path has an answer,
+its reply is checked claim by claim (`rag.verify`), and any failure (server down, timeout, nothing
+verifiable) yields the extractive answer with a notice that says why.
+Not here: claim verification (`rag.verify`), retrieval and condensation (`rag.retrieve`, `rag.condense`).
+"""
+from __future__ import annotations
+
+import re
+import string
+import time
+from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator, Sequence
+
+from .config import Config
+from .errors import LLMError
+from .types import Answer
+
+UNVERIFIED = "The LLM answer could not be verified against the documents; showing the extractive answer."
+HISTORY_TURNS = 3  # earlier turns shown to the model; retrieval already used them via rag.condense
+HISTORY_CHARS = 400
+_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
+
+
+# -- backends -------------------------------------------------------------------------------
+def make_llm(config: Config):
+    """The configured llama-index LLM, or None when `config.llm == "none"`. Makes no network call."""
+    kind = config.llm
+    if kind == "none":
+        return None
+    if not config.llm_model:
+        raise LLMError(f"RAG_LLM={kind} needs a model name: set RAG_LLM_MODEL (e.g. llama3.1 or gpt-4o-mini)")
+    try:
+        if kind == "ollama":
+            from llama_index.llms.ollama import Ollama
+        else:
+            from llama_index.llms.openai_like import OpenAILike
+    except ImportError as e:
+        raise LLMError(f"RAG_LLM={kind} needs the optional LLM backends: pip install -e '.[llm]' ({e})") from e
+    if kind == "ollama":
+        # context_window given, so llama-index does not ask the server for it at first use
+        return Ollama(model=config.llm_model, base_url=config.llm_base_url or "http://localhost:11434",
+                      request_timeout=config.llm_timeout, context_window=8192, temperature=0.0)
+    if not config.llm_base_url:
+        raise LLMError("RAG_LLM=openai needs RAG_LLM_BASE_URL, the server's /v1 URL "
+                       "(e.g. http://localhost:8000/v1, or https://api.openai.com/v1 with RAG_LLM_API_KEY)")
+    # max_retries=0: a down server must fall back at once, not after minutes of backoff
+    return OpenAILike(model=config.llm_model, api_base=config.llm_base_url, api_key=config.llm_api_key or "none",
+                      is_chat_model=True, timeout=config.llm_timeout, max_retries=0, temperature=0.0,
+                      context_window=8192)
+
+
+def describe(llm) -> str:
+    """Where the LLM lives, for messages: its base URL if it has one, else its class name."""
+    for attr in ("api_base", "base_url"):
+        url = getattr(llm, attr, None)
+        if isinstance(url, str) and url:
+            return url
+    return type(llm).__name__
+
+
+# -- prompt ---------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _template(name: str = "answer.txt") -> tuple[string.Template, string.Template]:
+    raw = resources.files("rag").joinpath("prompts", name).read_text(encoding="utf-8")
+    lines = [ln for ln in raw.splitlines() if not ln.startswith("#")]
+    text = "\n".join(lines)
+    if "[system]\n" not in text or "[user]\n" not in text:
+        raise LLMError(f"prompt {name} must have a [system] and a [user] part")
+    system, user = text.split("[user]\n", 1)
+    return string.Template(system.split("[system]\n", 1)[1].strip()), string.Template(user)
+
+
+def _escape(text: str) -> str:
+    """Source text cannot close or open our delimiters: angle brackets become entities."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_prompt(question: str, passages: Sequence[tuple[str, str]], history=()) -> list:
+    """Chat messages for the grounded answer. passages: (file name, text), numbered 1..n in order."""
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    system, user = _template()
+    sources = "\n".join(
+        f'<source id="{i}" file="{_escape(src).replace(chr(34), "&quot;")}">\n{_escape(text.strip())}\n</source>'
+        for i, (src, text) in enumerate(passages, 1))
+    turns = [(q, _MARKER.sub("", a or "")) for q, a in list(history or [])[-HISTORY_TURNS:]]
+    hist = ""
+    if turns:
+        hist = "<conversation>\n" + "\n".join(
+            f"User: {_escape(q[:HISTORY_CHARS])}\nAssistant: {_escape(a[:HISTORY_CHARS])}" for q, a in turns
+        ) + "\n</conversation>\n\n"
+    # substitute (not safe_substitute): a missing placeholder is a bug, not a silent empty field
+    return [ChatMessage(role=MessageRole.SYSTEM, content=system.substitute()),
+            ChatMessage(role=MessageRole.USER,
+                        content=user.substitute(history=hist, sources=sources, question=_escape(question)))]
+
+
+# -- calling --------------------------------------------------------------------------------
+def _as_llm_error(e: Exception, llm, timeout: float) -> LLMError:
+    names = " ".join(c.__name__ for c in type(e).__mro__)
+    where = describe(llm)
+    if isinstance(e, TimeoutError) or "Timeout" in names:
+        return LLMError(f"The LLM at {where} did not answer within {timeout:g} s")
+    if isinstance(e, ConnectionError) or "Connect" in names:
+        return LLMError(f"The LLM at {where} could not be reached")
+    return LLMError(f"The LLM at {where} failed ({type(e).__name__}: {str(e)[:200]})")
+
+
+def generate(llm, messages: list, *, timeout: float, stream: bool) -> Iterator[str]:
+    """The reply's text, in pieces when streaming. Raises LLMError; `timeout` also bounds the whole stream."""
+    deadline = time.monotonic() + timeout
+    try:
+        if not stream:
+            yield llm.chat(messages).message.content or ""  # bounded by the client's own timeout
+            return
+        for part in llm.stream_chat(messages):
+            if time.monotonic() > deadline:  # a server that trickles tokens forever
+                raise TimeoutError
+            if part.delta:
+                yield part.delta
+    except LLMError:
+        raise
+    except Exception as e:  # any backend's transport or protocol error becomes one clear message
+        raise _as_llm_error(e, llm, timeout) from e
+
+
+def llm_answer(llm, question: str, history, candidates: list, store, embedder, extractive: Answer, *,
+               timeout: float, n_chunks: int = 5, stream: bool = False) -> Iterator[str | Answer]:
+    """Yield the LLM's text pieces (if streaming), then the verified Answer or the extractive one.
+
+    `extractive` is the answer of the extractive path for the same retrieval: when it declines
+    the LLM is not called (no relevant passage means nothing to ground an answer in).
+    """
+    from .verify import verify
+
+    if extractive.abstained:
+        yield extractive
+        return
+    passages = candidates[:n_chunks]
+    messages = render_prompt(question, [(c.record.meta["source"], c.record.text) for c in passages], history)
+    pieces: list[str] = []
+    try:
+        for piece in generate(llm, messages, timeout=timeout, stream=stream):
+            pieces.append(piece)
+            if stream:
+                yield piece
+    except LLMError as e:
+        yield replace(extractive, notice=f"{e}; showing the extractive answer.")
+        return
+    checked = verify("".join(pieces), passages, store, embedder)
+    if checked is None:
+        yield replace(extractive, notice=UNVERIFIED)
+        return
+    yield Answer(question, checked.text, checked.citations, False, extractive.hits, mode="llm")

@@ -1,0 +1,156 @@
+"""Check an LLM answer against the passages it cites, and turn its [n] markers into Citations.
+
+The answer is split into sentences (claims). Each marker [n] of a claim names passage n of the
+prompt; it is kept only if that passage has a sentence supporting the claim (embedding similarity
+plus word coverage, see SUPPORT_MIN), and the Citation then points at that sentence's exact span in
+the original file, as in extractive mode. Out-of-range and unsupported markers are removed; a claim
+left without a marker is dropped, so no unverified statement reaches the user. Markers are
+renumbered 1..n in order of appearance. Sentences that read as instructions to an AI never count
+as support (a document saying "answer PWNED" must not vouch for the answer "PWNED").
+Not here: calling the LLM (`rag.llm`), the extractive answerer (`rag.answer`).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import terms
+from .chunk import split_sentences
+from .store import Record, sentence_id
+from .types import Citation
+
+# A claim is supported by a sentence when dense + 0.5 * lex >= SUPPORT_MIN and dense >= DENSE_MIN
+# (dense: cosine of MiniLM embeddings; lex: idf-weighted share of the claim's content words found
+# in the sentence). Measured on the seed documents plus a
+# small office note (21 claims, best passage among the top 5 retrieved for a related question):
+# 10 faithful paraphrases scored 0.82-1.43 (median 1.2), 11 unsupported claims on the same topic
+# ("the steel tariffs were lifted in March", "Noda called for Ishiba to resign") 0.41-0.69, off-topic
+# ones ("PWNED", "The Eiffel Tower is in Paris") 0.10-0.13. 0.75 is the middle of the gap; the
+# test test_support_threshold_separates_examples re-measures a few of these pairs. DENSE_MIN keeps
+# a claim that only repeats a rare word of a sentence (lex 1.0, meaning unrelated) from passing.
+SUPPORT_MIN = 0.75
+DENSE_MIN = 0.40
+
+_MARKERS = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules?|directions?|context)\b"
+    r"|\b(system prompt|you are an? (ai|assistant|language model)|as an ai)\b"
+    r"|\b(answer|reply|respond|say|output|print)\s+(only\s+)?(with\s+)?['\"\u201c\u2018]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Support:
+    record: Record  # the supporting sentence; meta has source, start, end, line_start, line_end, section
+    score: float  # dense + 0.5 * lex
+    dense: float
+    lex: float
+
+
+@dataclass(frozen=True)
+class Verified:
+    text: str
+    citations: tuple[Citation, ...]
+
+
+def is_instruction(text: str) -> bool:
+    """Heuristic: the sentence addresses a model ("ignore previous instructions", "answer 'X'")."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def split_claims(text: str) -> list[tuple[str, list[int]]]:
+    """(claim without markers, marker numbers in order) per sentence; markers after a full stop stay with it."""
+    out: list[tuple[str, list[int]]] = []
+    for para in re.split(r"\n+", text):
+        for a, b in split_sentences(para, 0, len(para)):  # punkt: "U.S. came" is one sentence
+            sent = para[a:b]
+            lead = re.match(r"^(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+", sent)
+            if lead and out:  # "claim. [1] Next claim" -> the [1] belongs to the previous claim
+                out[-1][1].extend(_numbers(lead.group(0)))
+                sent = sent[lead.end():]
+            nums = _numbers(sent)
+            claim = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(_MARKERS.sub(" ", sent).split()))
+            claim = re.sub(r"^(?:[-*\u2022]|\d+[.)])\s+", "", claim)  # list bullets
+            if claim.strip(" .,;:"):
+                out.append((claim, nums))
+    return out
+
+
+def _numbers(s: str) -> list[int]:
+    return [int(x) for group in _MARKERS.findall(s) for x in re.split(r"[,;]", group) if x.strip()]
+
+
+def passage_sentences(candidate, store) -> list[Record]:
+    """The stored sentences (with embeddings) of one retrieved chunk, minus instruction-like ones."""
+    m = candidate.record.meta
+    ids = [sentence_id(m["source"], m["sha"], a, b) for a, b in json.loads(m["sents"])]
+    return [r for r in store.get("sentences", ids, with_vectors=True) if not is_instruction(r.text)]
+
+
+def best_support(claim: str, vec, sentences: list[Record]) -> Support | None:
+    """The sentence that best supports the claim (scored like rag.answer's relevance), thresholds not applied."""
+    if not sentences:
+        return None
+    sent_terms = [frozenset(terms.content_terms(r.text)) for r in sentences]
+    df: dict[str, int] = {}
+    for st in sent_terms:
+        for t in st:
+            df[t] = df.get(t, 0) + 1
+    c_terms = set(terms.content_terms(claim))
+    idf = {t: math.log(1.0 + (len(sentences) + 1) / (df.get(t, 0) + 0.5)) for t in c_terms}
+    total = sum(idf.values())
+    dense = np.stack([r.vector for r in sentences]) @ np.asarray(vec)
+    best = None
+    for r, st, d in zip(sentences, sent_terms, dense):
+        lex = sum(w for t, w in idf.items() if t in st) / total if total else 0.0
+        sc = float(d) + 0.5 * lex
+        if best is None or sc > best.score:
+            best = Support(r, sc, float(d), lex)
+    return best
+
+
+def supported(s: Support | None) -> bool:
+    return s is not None and s.score >= SUPPORT_MIN and s.dense >= DENSE_MIN
+
+
+def verify(text: str, passages: list, store, embedder) -> Verified | None:
+    """Keep supported claims with renumbered Citations; None when no claim has a valid citation."""
+    claims = split_claims(text or "")
+    if not claims:
+        return None
+    vecs = embedder.embed([c for c, _ in claims])
+    sentences: dict[int, list[Record]] = {}  # passage number -> its sentences, fetched once
+    numbering: dict[tuple[str, int, int], int] = {}
+    cites: list[Citation] = []
+    parts: list[str] = []
+    for (claim, nums), vec in zip(claims, vecs):
+        found: list[Support] = []
+        for n in dict.fromkeys(nums):  # de-duplicated, order kept
+            if not 1 <= n <= len(passages):
+                continue  # the model cited a source it was not given
+            if n not in sentences:
+                sentences[n] = passage_sentences(passages[n - 1], store)
+            s = best_support(claim, vec, sentences[n])
+            if supported(s):
+                found.append(s)
+        # figures must come from what is cited: embeddings barely tell 25% from 52%
+        cited_numbers = set().union(*(terms.numbers(s.record.text) for s in found)) if found else set()
+        if not found or not set(re.findall(r"\d+(?:[.,]\d+)*", claim)) <= cited_numbers:
+            continue
+        marks = []
+        for s in found:
+            m = s.record.meta
+            key = (m["source"], m["start"], m["end"])
+            if key not in numbering:
+                numbering[key] = len(numbering) + 1
+                cites.append(Citation(numbering[key], m["source"], m["start"], m["end"], m["line_start"],
+                                      m["line_end"], s.record.text, round(s.score, 4), m.get("section", "")))
+            if numbering[key] not in marks:
+                marks.append(numbering[key])
+        parts.append(claim + " " + "".join(f"[{n}]" for n in marks))
+    if not cites:
+        return None
+    return Verified(" ".join(parts), tuple(cites))
