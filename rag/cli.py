@@ -8,18 +8,47 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import replace
 
 from .errors import RagError
 
 
 def _assistant(args):
     from .assistant import Assistant
+    from .config import Config
 
-    return Assistant(docs_dir=getattr(args, "docs", None), index_dir=args.index)
+    # --llm overrides RAG_LLM for this run; the other RAG_LLM_* settings still come from the environment
+    cfg = Config.load(docs_dir=getattr(args, "docs", None), index_dir=args.index, llm=getattr(args, "llm", None))
+    return Assistant(config=cfg)
+
+
+def _ask(a, question: str, history, mode, out=sys.stdout):
+    """Print the answer; an LLM's tokens are shown as they come, then the verified answer if it differs."""
+    if mode == "extractive" or (mode is None and a.llm is None):
+        ans = a.ask(question, history=history, mode=mode)
+        _print_answer(ans, out)
+        return ans
+    streamed = []
+    for piece in a.stream(question, history=history, mode=mode):
+        if isinstance(piece, str):
+            streamed.append(piece)
+            print(piece, end="", flush=True, file=out)
+            continue
+        ans = piece
+    if streamed:
+        print("\n", file=out)
+    if "".join(streamed).strip() == ans.text.strip():
+        _print_answer(replace(ans, text=""), out)  # the text is on screen already
+    else:
+        if streamed:
+            print("Checked against the documents:", file=out)
+        _print_answer(ans, out)
+    return ans
 
 
 def _print_answer(ans, out=sys.stdout) -> None:
-    print(ans.text, file=out)
+    if ans.text:
+        print(ans.text, file=out)
     if ans.notice:
         print(f"({ans.notice})", file=out)
     if ans.citations:
@@ -37,7 +66,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_ask(args) -> int:
     a = _assistant(args)
-    _print_answer(a.ask(" ".join(args.question)))
+    _ask(a, " ".join(args.question), None, args.mode)
     return 0
 
 
@@ -58,12 +87,11 @@ def cmd_chat(args) -> int:
             print("(new conversation)")
             continue
         try:
-            ans = a.ask(q, history=history)
+            print()
+            ans = _ask(a, q, history, args.mode)
         except RagError as e:
             print(f"error: {e}")
             continue
-        print()
-        _print_answer(ans)
         history.append((q, ans.text))
 
 
@@ -71,6 +99,13 @@ def cmd_ui(args) -> int:
     from ui.app import main as ui_main
 
     return ui_main(docs_dir=args.docs, index_dir=args.index, host=args.host, port=args.port) or 0
+
+
+def _llm_options(s) -> None:
+    s.add_argument("--llm", choices=("none", "openai", "ollama"), default=None,
+                   help="LLM backend (default: RAG_LLM, else none); see RAG_LLM_BASE_URL, RAG_LLM_MODEL")
+    s.add_argument("--mode", choices=("llm", "extractive"), default=None,
+                   help="answer with the LLM or extract sentences (default: llm if one is configured)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,9 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ask", help="answer one question")
     s.add_argument("question", nargs="+")
     s.add_argument("--docs", default=None)
+    _llm_options(s)
     s.set_defaults(fn=cmd_ask)
     s = sub.add_parser("chat", help="interactive chat in the terminal")
     s.add_argument("--docs", default=None)
+    _llm_options(s)
     s.set_defaults(fn=cmd_chat)
     s = sub.add_parser("ui", help="the web UI")
     s.add_argument("--docs", default=None)
