@@ -41,6 +41,10 @@ class Assistant:
         self.config = config
         self.embedder = embedder or make_embedder(config.embedder)
         self.store = Store(config, self.embedder.model_id)
+        if llm is None and config.llm != "none":
+            from .llm import make_llm
+
+            llm = make_llm(config)  # no network call: a down server shows up (and falls back) at ask time
         self.llm = llm
         self._lock = threading.RLock()
         self._manifest: dict[str, FileRecord] | None = None
@@ -92,29 +96,52 @@ class Assistant:
         cands = hybrid_search(self.store, lexical, manifest, query, qvec, k)
         return [_hit(c) for c in cands], cands, qvec
 
-    def ask(self, question: str, history=None, *, k: int | None = None) -> Answer:
+    def ask(self, question: str, history=None, *, k: int | None = None, mode: str | None = None) -> Answer:
         """Answer from the documents only, with [n] markers and one Citation per marker.
 
         history: earlier turns, oldest first, as (question, answer_text) pairs.
         k: passages to retrieve (default: config.top_k).
+        mode: "llm" or "extractive"; None -> "llm" if an LLM is configured, else "extractive".
+        An LLM answer keeps only citations verified against the passages (`rag.verify`); if none
+        survive, or the LLM fails or times out, the extractive answer comes back with a `notice`.
         """
+        *_, ans = self._answer(question, history, k, mode, stream=False)
+        return ans
+
+    def stream(self, question: str, history=None, *, k: int | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is produced, then the final `Answer`.
+
+        The extractive answer is ready at once, so it is streamed word by word; an LLM backend
+        streams its tokens. In extractive mode the str pieces concatenate to `Answer.text`; in LLM
+        mode the final Answer is the verified one (or the extractive fallback), which may differ
+        from the streamed text: show the final Answer in its place.
+        """
+        yield from self._answer(question, history, k, mode, stream=True)
+
+    def _answer(self, question, history, k, mode, stream: bool) -> Iterator[str | Answer]:
+        from .llm import llm_answer
+
+        if mode not in (None, "llm", "extractive"):
+            raise RagError(f"mode must be 'llm' or 'extractive', not {mode!r}")
+        mode = mode or ("llm" if self.llm is not None else "extractive")
         question = self._check_question(question)
-        query, context = condense(question, normalize_history(history))
+        history = normalize_history(history)
+        query, context = condense(question, history)
         n = max(k or self.config.top_k, self.config.answer_chunks)
         _, cands, qvec = self._search(query, n)
         ans = answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks)
-        return ans if k is None else replace(ans, hits=ans.hits[:k])
-
-    def stream(self, question: str, history=None, *, k: int | None = None) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces as it is produced, then the final `Answer`.
-
-        The extractive answer is ready at once, so it is streamed sentence by sentence; an LLM
-        backend streams its tokens. Concatenating the str pieces gives `Answer.text`.
-        """
-        ans = self.ask(question, history, k=k)
-        for piece in re.findall(r"\S+\s*", ans.text):
-            yield piece
-        yield ans
+        if mode == "llm" and self.llm is None:
+            ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "
+                                      "showing the extractive answer.")
+        if mode == "llm" and self.llm is not None:
+            for ans in llm_answer(self.llm, question, history, cands, self.store, self.embedder, ans,
+                                  timeout=self.config.llm_timeout, n_chunks=self.config.answer_chunks, stream=stream):
+                if isinstance(ans, str):
+                    yield ans
+        elif stream:
+            yield from re.findall(r"\S+\s*", ans.text)
+        yield ans if k is None else replace(ans, hits=ans.hits[:k])
 
     # -- documents --------------------------------------------------------------------------
     def files(self) -> dict[str, int]:
