@@ -22,10 +22,14 @@ from .retrieve import Candidate
 from .store import Record, Store, sentence_id
 from .types import Answer, Citation
 
-# Weights of the sentence score and the abstention threshold, tuned on dev data (eval/tune.py).
-W_DENSE, W_LEX, W_CONTEXT, W_RANK, W_TYPE = 1.0, 0.5, 0.15, 0.1, 0.08
-ABSTAIN_BELOW = 0.45  # relevance (see `_relevance`) under which we decline
-EXTRA_MARGIN = 0.12  # further sentences must score within this of the best
+# Sentence model: a linear score over FEATURES, fitted by logistic regression on dev data
+# (eval/tune_answer.py: label = the sentence overlaps a gold evidence span). The abstention
+# threshold is on the same score, calibrated with dev questions whose answer is not in the corpus.
+FEATURES = ("dense", "lex", "context", "rank", "type", "novelty", "length")
+WEIGHTS = (6.0, 3.0, 1.0, 1.0, 0.5, 0.5, 0.0)
+BIAS = -5.0
+ABSTAIN_BELOW = -1.5  # best sentence's score under which we decline
+EXTRA_MARGIN = 1.0  # further sentences must score within this of the best
 MAX_SENTENCES = 3
 
 DECLINE = "The documents don't say. I found nothing in them that answers this question."
@@ -35,23 +39,26 @@ DECLINE = "The documents don't say. I found nothing in them that answers this qu
 class Scored:
     record: Record  # a sentence; meta has source, start, end, line_start, line_end, chunk, section
     score: float
-    dense: float
-    lex: float
+    features: tuple[float, ...]
     terms: frozenset
+
+    @property
+    def dense(self) -> float:
+        return self.features[0]
 
 
 def answer_extractive(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
-                      context: str = "", n_chunks: int = 5) -> Answer:
+                      context: str = "", n_chunks: int = 5, idf=None) -> Answer:
     hits = tuple(_hit(c) for c in candidates)
-    scored = score_sentences(question, candidates[:n_chunks], store, qvec, context)
-    if not scored or _relevance(scored[0]) < ABSTAIN_BELOW:
+    scored = score_sentences(question, candidates[:n_chunks], store, qvec, context, idf)
+    if not scored or scored[0].score < ABSTAIN_BELOW:
         return Answer(question, DECLINE, (), True, hits)
     chosen = select(question, scored)
     return compose(question, chosen, hits)
 
 
-def score_sentences(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
-                    context: str = "") -> list[Scored]:
+def candidate_sentences(candidates: list[Candidate], store: Store) -> tuple[list[Record], dict[str, int]]:
+    """Sentence records (with vectors) of the candidate chunks, each once, and its chunk's rank."""
     ids, rank_of = [], {}
     for c in candidates:
         m = c.record.meta
@@ -60,47 +67,60 @@ def score_sentences(question: str, candidates: list[Candidate], store: Store, qv
             if sid not in rank_of:
                 rank_of[sid] = c.rank
                 ids.append(sid)
-    records = store.get("sentences", ids, with_vectors=True)
-    if not records:
-        return []
-    q_terms = terms.content_terms(question)
-    ctx_terms = [t for t in terms.content_terms(context) if t not in set(q_terms)] if context else []
+    return store.get("sentences", ids, with_vectors=True), rank_of
+
+
+def sentence_features(question: str, records: list[Record], rank_of: dict[str, int], qvec: np.ndarray,
+                      context: str = "", idf=None) -> tuple[np.ndarray, list[frozenset]]:
+    """(n_sentences, len(FEATURES)) matrix and each sentence's content terms."""
+    q_terms = set(terms.content_terms(question))
+    ctx_terms = set(terms.content_terms(context)) - q_terms if context else set()
     sent_terms = [frozenset(terms.content_terms(r.text)) for r in records]
-    weight = _idf(sent_terms)
+    weight = idf or _pool_idf(sent_terms)
     want = _answer_type(question)
     dense = np.stack([r.vector for r in records]) @ qvec
-    out = []
+    rows = []
     for r, st, d in zip(records, sent_terms, dense):
-        lex = _coverage(q_terms, st, weight)
-        ctx = _coverage(ctx_terms, st, weight) if ctx_terms else 0.0
-        type_ok = want(r.text) if want else 0.0
-        score = (W_DENSE * float(d) + W_LEX * lex + W_CONTEXT * ctx + W_RANK / (1 + rank_of[r.id])
-                 + W_TYPE * type_ok)
-        out.append(Scored(r, score, float(d), lex, st))
+        rows.append((
+            float(d),
+            _coverage(q_terms, st, weight),
+            _coverage(ctx_terms, st, weight) if ctx_terms else 0.0,
+            1.0 / (1 + rank_of[r.id]),
+            (want(r.text) if want else 0.0),
+            len(st - q_terms) / max(len(st), 1),  # an answer adds something to the question
+            math.log1p(len(r.text.split())) / 4.0,
+        ))
+    return np.asarray(rows, dtype=np.float64), sent_terms
+
+
+def score_sentences(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
+                    context: str = "", idf=None) -> list[Scored]:
+    records, rank_of = candidate_sentences(candidates, store)
+    if not records:
+        return []
+    X, sent_terms = sentence_features(question, records, rank_of, qvec, context, idf)
+    scores = X @ np.asarray(WEIGHTS) + BIAS
+    out = [Scored(r, float(sc), tuple(x), st) for r, sc, x, st in zip(records, scores, X.tolist(), sent_terms)]
     out.sort(key=lambda s: s.score, reverse=True)
     return out
 
 
-def _relevance(s: Scored) -> float:
-    """How sure we are the best sentence is on topic: similarity plus word coverage."""
-    return s.dense + 0.5 * s.lex
-
-
-def _idf(sent_terms: list[frozenset]) -> dict[str, float]:
+def _pool_idf(sent_terms: list[frozenset]):
+    """Fallback when no corpus statistics are at hand: rarity within the candidate sentences."""
     n = len(sent_terms)
     df: dict[str, int] = {}
     for st in sent_terms:
         for t in st:
             df[t] = df.get(t, 0) + 1
-    return {t: 1.0 + math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    return lambda t: math.log(1.0 + (n + 1) / (df.get(t, 0) + 0.5))
 
 
-def _coverage(q_terms: list[str], st: frozenset, weight: dict[str, float]) -> float:
+def _coverage(q_terms: set[str], st: frozenset, idf) -> float:
+    """Share of the question's words (weighted by rarity) that the sentence contains."""
     if not q_terms:
         return 0.0
-    default = max(weight.values(), default=1.0)  # a word no candidate has is as rare as it gets
-    total = sum(weight.get(t, default) for t in set(q_terms))
-    return sum(weight.get(t, default) for t in set(q_terms) if t in st) / total
+    total = sum(idf(t) for t in q_terms)
+    return sum(idf(t) for t in q_terms if t in st) / total if total else 0.0
 
 
 _DATE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\b\d{4}\b|\b(monday|tuesday|wednesday|"

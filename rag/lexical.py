@@ -8,19 +8,28 @@ generation, then a pointer file swapped with os.replace, so a reader never loads
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from pathlib import Path
 
+from . import terms
 from .store import Record
 
 TOP_N = 40  # BM25Retriever fixes top-k at build time; callers cut this list down
 
 
 class LexicalIndex:
-    def __init__(self, retriever, generation: int):
+    def __init__(self, retriever, generation: int, df: dict[str, int] | None = None, n_docs: int = 0):
         self._retriever = retriever  # None when there are no chunks
         self.generation = generation
+        self._df = df or {}  # stemmed content term -> number of chunks holding it (see rag.terms)
+        self._n = n_docs
+
+    def idf(self, term: str) -> float:
+        """BM25-style inverse document frequency over the live chunks; unseen terms get the maximum."""
+        df = self._df.get(term, 0)
+        return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
     @classmethod
     def build(cls, records: list[Record], folder: Path, generation: int) -> "LexicalIndex":
@@ -36,6 +45,10 @@ class LexicalIndex:
                      for r in records]
             retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(TOP_N, len(nodes)),
                                                     stemmer=Stemmer.Stemmer("english"), language="english")
+        df: dict[str, int] = {}
+        for r in records:
+            for t in set(terms.content_terms(_bm25_text(r))):
+                df[t] = df.get(t, 0) + 1
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"bm25-{generation}-{os.getpid()}"
         if target.exists():
@@ -43,6 +56,7 @@ class LexicalIndex:
         target.mkdir()
         if retriever is not None:
             retriever.persist(str(target))
+        (target / "df.json").write_text(json.dumps({"n": len(records), "df": df}))
         pointer = folder / "bm25.json"
         tmp = folder / f"bm25.json.{os.getpid()}.tmp"
         tmp.write_text(json.dumps({"generation": generation, "dir": target.name, "empty": retriever is None}))
@@ -50,18 +64,20 @@ class LexicalIndex:
         for old in folder.glob("bm25-*"):
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)
-        return cls(retriever, generation)
+        return cls(retriever, generation, df, len(records))
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
         """The persisted index, or None when there is none (or it cannot be read)."""
         try:
             info = json.loads((folder / "bm25.json").read_text())
+            stats = json.loads((folder / info["dir"] / "df.json").read_text())
             if info["empty"]:
                 return cls(None, info["generation"])
             from llama_index.retrievers.bm25 import BM25Retriever
 
-            return cls(BM25Retriever.from_persist_dir(str(folder / info["dir"])), info["generation"])
+            return cls(BM25Retriever.from_persist_dir(str(folder / info["dir"])), info["generation"],
+                       stats["df"], stats["n"])
         except (OSError, ValueError, KeyError):
             return None
 

@@ -13,7 +13,7 @@ _WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*", re.UNICODE)
 STOP = frozenset("""
 a an the and or but if then else of to in on at by for from with without about into onto over under
 as is are was were be been being am do does did done doing have has had having can could will would
-shall should may might must it its it's this that these those there here which who whom whose what
+shall should might must it its it's this that these those there here which who whom whose what
 when where why how i me my we our you your he him his she her they them their not no nor so than too
 very just also any some each every all both more most other such only own same s t don't according
 much many one say said tell told describe described mention mentioned give given kind sort type
@@ -39,9 +39,20 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
 
+# Irregular past forms the stemmer leaves alone, so "fell" matches "fall" and "won" matches "win".
+_IRREGULAR = dict(pair.split(":") for pair in """
+fell:fall fallen:fall rose:rise risen:rise won:win grew:grow grown:grow paid:pay made:make took:take taken:take
+gave:give began:begin begun:begin came:come went:go gone:go left:leave lost:lose led:lead met:meet sold:sell
+bought:buy brought:bring built:build held:hold kept:keep knew:know known:know saw:see seen:see spent:spend
+stood:stand thought:think told:tell wrote:write written:write chose:choose chosen:choose drove:drive
+found:find got:get hit:hit cut:cut set:set put:put ran:run shut:shut struck:strike sought:seek taught:teach
+fought:fight felt:feel meant:mean sent:send lent:lend bore:bear borne:bear drew:draw drawn:draw flew:fly
+""".split())
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed content words, in order, duplicates kept."""
-    ws = [w for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())]
+    ws = [_IRREGULAR.get(w, w) for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())]
     return _stemmer().stemWords(ws)
 
 

@@ -1,0 +1,93 @@
+"""Incremental ingest on a real Chroma store in a temp dir: add, modify, delete, rerun, mismatch."""
+import shutil
+
+import pytest
+
+from conftest import SEEDS
+from rag import Assistant, IngestReport
+
+
+@pytest.fixture()
+def docs(tmp_path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "alpha.txt").write_text("Alpha report\n\nThe alpha reactor produced 41 megawatts in March, a new record for the plant.\n",
+                                 encoding="utf-8")
+    (d / "beta.md").write_text("# Beta notes\n\nThe beta team hired seven engineers in Osaka during the spring.\n",
+                               encoding="utf-8")
+    return d
+
+
+def _chunk_ids(a: Assistant) -> set[str]:
+    return {r.id for r in a.store.iter_chunks()}
+
+
+def test_incremental_add_modify_delete_and_noop(docs, tmp_path, embedder):
+    a = Assistant(docs_dir=docs, index_dir=tmp_path / "idx", embedder=embedder)
+    r1 = a.ingest(progress=False)
+    assert (r1.added, r1.updated, r1.removed) == (("alpha.txt", "beta.md"), (), ())
+    assert "41 megawatts" in a.ask("How much power did the alpha reactor produce?").text
+    ids1 = _chunk_ids(a)
+
+    r2 = a.ingest(progress=False)  # nothing changed: nothing written
+    assert r2 == IngestReport(unchanged=("alpha.txt", "beta.md"), seconds=r2.seconds)
+    assert _chunk_ids(a) == ids1
+
+    (docs / "alpha.txt").write_text("Alpha report\n\nThe alpha reactor produced 57 megawatts in April after the upgrade.\n",
+                                    encoding="utf-8")
+    (docs / "gamma.txt").write_text("Gamma memo\n\nThe gamma warehouse in Lyon stores spare turbine blades for the fleet.\n",
+                                    encoding="utf-8")
+    (docs / "beta.md").unlink()
+    r3 = a.ingest(progress=False)
+    assert (r3.added, r3.updated, r3.removed, r3.unchanged) == (("gamma.txt",), ("alpha.txt",), ("beta.md",), ())
+    sources = {r.meta["source"] for r in a.store.iter_chunks()}
+    assert sources == {"alpha.txt", "gamma.txt"}  # old versions and deleted files are gone
+    ans = a.ask("How much power did the alpha reactor produce?")
+    assert "57 megawatts" in ans.text and "41" not in ans.text
+    assert "Lyon" in a.ask("Where is the gamma warehouse?").text
+    assert a.ask("How many engineers did the beta team hire?").abstained
+    assert set(a.files()) == {"alpha.txt", "gamma.txt"}
+
+    ids3 = _chunk_ids(a)
+    assert a.ingest(progress=False).changed is False
+    assert _chunk_ids(a) == ids3
+
+
+def test_unreadable_files_are_skipped_and_the_rest_ingested(docs, tmp_path, embedder):
+    (docs / "image.txt").write_bytes(bytes(range(256)) * 40)  # binary with a .txt name
+    (docs / "empty.md").write_text("   \n\n  ", encoding="utf-8")
+    (docs / "latin1.txt").write_bytes("Caf\xe9 report\n\nThe caf\xe9 in Montr\xe9al sold 300 cr\xeapes on Sunday morning.\n"
+                                      .encode("latin-1"))
+    (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0")
+    a = Assistant(docs_dir=docs, index_dir=tmp_path / "idx", embedder=embedder)
+    report = a.ingest(progress=False)
+    skipped = dict(report.skipped)
+    assert "binary" in skipped["image.txt"]
+    assert "no text" in skipped["empty.md"]
+    assert "unsupported" in skipped["photo.jpg"]
+    assert set(report.added) == {"alpha.txt", "beta.md", "latin1.txt"}
+    ans = a.ask("How many crêpes did the café sell?")
+    assert "300" in ans.text
+    c = ans.citations[0]
+    assert a.source_text(c.source)[c.start:c.end] == c.quote
+
+
+def test_changed_chunking_rebuilds_instead_of_mixing(docs, tmp_path, embedder):
+    idx = tmp_path / "idx"
+    Assistant(docs_dir=docs, index_dir=idx, embedder=embedder).ingest(progress=False)
+    b = Assistant(docs_dir=docs, index_dir=idx, embedder=embedder, chunk_tokens=64, overlap_tokens=8)
+    assert b.store.state() == "mismatch"
+    report = b.ingest(progress=False)
+    assert set(report.added) == {"alpha.txt", "beta.md"}  # rebuilt from scratch
+    assert b.store.state() == "ok"
+    assert "41 megawatts" in b.ask("How much power did the alpha reactor produce?").text
+
+
+def test_first_ask_builds_a_missing_index(tmp_path, embedder):
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    a = Assistant(docs_dir=docs, index_dir=tmp_path / "idx", embedder=embedder)
+    assert a.store.state() == "missing"
+    ans = a.ask("What tariff has Trump imposed on cars and car parts?")
+    assert "25%" in ans.text
+    assert a.store.state() == "ok"
