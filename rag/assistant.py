@@ -96,6 +96,11 @@ class Assistant:
         cands = hybrid_search(self.store, lexical, manifest, query, qvec, k)
         return [_hit(c) for c in cands], cands, qvec
 
+    def _idf(self):
+        """Word rarity over the live chunks (from the BM25 build), for scoring answer sentences."""
+        lexical = self._lexical
+        return lexical.idf if lexical is not None else None
+
     def ask(self, question: str, history=None, *, k: int | None = None, mode: str | None = None) -> Answer:
         """Answer from the documents only, with [n] markers and one Citation per marker.
 
@@ -130,7 +135,7 @@ class Assistant:
         query, context = condense(question, history)
         n = max(k or self.config.top_k, self.config.answer_chunks)
         _, cands, qvec = self._search(query, n)
-        ans = answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks)
+        ans = answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks, self._idf())
         if mode == "llm" and self.llm is None:
             ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "
                                       "showing the extractive answer.")

@@ -18,10 +18,12 @@ SHARED = ROOT.parent / "shared"
 # -- core fixtures ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def embedder():
-    """One loaded model for the whole run (loading is cheap, but encoding warms up once)."""
+    """The default embedder, loaded once for the whole run."""
     from rag.embed import make_embedder
 
-    return make_embedder("minilm")
+    from rag.config import Config
+
+    return make_embedder(Config.load().embedder)
 
 
 @pytest.fixture(scope="session")
