@@ -1,0 +1,1 @@
+"""Evaluation harness: metrics, the llama-index reference, the run loop and the RESULTS.md report."""
