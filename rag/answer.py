@@ -50,10 +50,16 @@ class Scored:
 def answer_extractive(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
                       context: str = "", n_chunks: int = 5, idf=None) -> Answer:
     hits = tuple(_hit(c) for c in candidates)
-    scored = score_sentences(question, candidates[:n_chunks], store, qvec, context, idf)
+    records, rank_of = candidate_sentences(candidates[:n_chunks], store)
+    scored = _score(question, records, rank_of, qvec, context, idf)
     if not scored or scored[0].score < ABSTAIN_BELOW:
         return Answer(question, DECLINE, (), True, hits)
-    chosen = select(question, scored)
+    # A question in several parts ("what is it called, and how much will it cost?"): the best
+    # sentence for each part, each scored as if asked alone (with the first part as context).
+    parts = split_parts(question)
+    per_part = [_score(part, records, rank_of, qvec, f"{context} {parts[0]}" if i else context, idf)[0]
+                for i, part in enumerate(parts)] if len(parts) > 1 else []
+    chosen = select(question, scored, [p for p in per_part if p.score >= ABSTAIN_BELOW])
     return compose(question, chosen, hits)
 
 
@@ -95,7 +101,12 @@ def sentence_features(question: str, records: list[Record], rank_of: dict[str, i
 
 def score_sentences(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
                     context: str = "", idf=None) -> list[Scored]:
+    """Candidate sentences of `candidates`, best first."""
     records, rank_of = candidate_sentences(candidates, store)
+    return _score(question, records, rank_of, qvec, context, idf)
+
+
+def _score(question, records, rank_of, qvec, context, idf) -> list[Scored]:
     if not records:
         return []
     X, sent_terms = sentence_features(question, records, rank_of, qvec, context, idf)
@@ -142,30 +153,69 @@ def _answer_type(question: str):
     return None
 
 
+_PART = re.compile(r",?\s+(?:and|but|or)\s+(?=(?:what|which|who|whom|whose|where|when|why|how)\b)", re.IGNORECASE)
+_COMPARE = re.compile(r"\b(two|both|each|all|different|the) (articles|sources|documents|reports|stories|papers|texts)\b"
+                      r"|\bcompare\b|\bcomparison\b|\bdiffer", re.IGNORECASE)
+
+
+def split_parts(question: str) -> list[str]:
+    """'What is X called, and how much does it cost?' -> ['What is X called', 'how much does it cost?']."""
+    return [p.strip() for p in _PART.split(question) if p.strip()]
+
+
+_AUX = frozenset("is are was were do does did has have had can could will would should may might must".split())
+_NOT_PLURAL = frozenset("is was has does this its his us news u.s. series species means yes less".split())
+
+
 def _asks_for_several(question: str) -> bool:
-    q = terms.normalize(question)
-    return bool(re.search(r"\b(which|what|who)\b.*\b(\w+s)\b|\band\b.*\?|\b(list|name the|what are|which are|both)\b", q)) \
-        and not re.match(r"\s*(how many|how much)\b", q)
+    """A list question: a plural noun right after the question word ("which officials", "what
+    concessions", "which U.S. officials were...") or "what are / list / name the"."""
+    ws = terms.normalize(question).replace("?", " ").split()
+    if len(ws) < 2 or ws[0] in ("how", "when", "why", "where"):
+        return False
+    if ws[0] in ("list", "name") or ws[:2] in (["what", "are"], ["which", "are"], ["who", "are"]):
+        return True
+    if ws[0] not in ("which", "what", "who"):
+        return False
+    for w in ws[1:4]:
+        if w in _AUX:
+            break
+        if w.endswith("s") and w not in _NOT_PLURAL and not w.endswith(("ss", "'s")):
+            return True
+    return False
 
 
-def select(question: str, scored: list[Scored]) -> list[Scored]:
-    """The best sentence, plus ones that add asked-for words, another source's figures, or list items."""
+def select(question: str, scored: list[Scored], part_bests: list[Scored] = ()) -> list[Scored]:
+    """The best sentence; the best for each part of a multi-part question; sentences that add
+    asked-for words to a list answer; and, when the question compares sources or the sources
+    disagree on a figure, the best sentence of another source."""
     best = scored[0]
     chosen = [best]
-    q_terms = set(terms.content_terms(question))
-    covered = set(best.terms) & q_terms
-    several = _asks_for_several(question)
-    for s in scored[1:]:
-        if len(chosen) >= MAX_SENTENCES or s.score < best.score - EXTRA_MARGIN:
-            break
-        if any(_same_span(s, c) for c in chosen):
-            continue
-        new_terms = (set(s.terms) & q_terms) - covered
-        other_source = all(s.record.meta["source"] != c.record.meta["source"] for c in chosen)
-        conflict = other_source and _conflicting(s, chosen)
-        if (several and new_terms) or conflict or (other_source and s.score >= best.score - EXTRA_MARGIN / 3):
+
+    def add(s: Scored) -> bool:
+        if len(chosen) < MAX_SENTENCES and not any(_same_span(s, c) for c in chosen):
             chosen.append(s)
-            covered |= set(s.terms) & q_terms
+            return True
+        return False
+
+    for s in part_bests:
+        add(s)
+    q_terms = set(terms.content_terms(question))
+    if _asks_for_several(question):
+        covered = set().union(*(c.terms for c in chosen)) & q_terms
+        for s in scored[1:]:
+            if s.score < best.score - EXTRA_MARGIN:
+                break
+            new = (s.terms & q_terms) - covered
+            if new and add(s):
+                covered |= new
+    compare = bool(_COMPARE.search(question))
+    for s in scored[1:]:
+        if s.score < best.score - (2 * EXTRA_MARGIN if compare else EXTRA_MARGIN):
+            break
+        if all(s.record.meta["source"] != c.record.meta["source"] for c in chosen):
+            if compare or _conflicting(s, chosen, q_terms):
+                add(s)
     return chosen
 
 
@@ -174,27 +224,44 @@ def _same_span(a: Scored, b: Scored) -> bool:
     return ma["source"] == mb["source"] and ma["start"] < mb["end"] and mb["start"] < ma["end"]
 
 
-def _conflicting(s: Scored, chosen: list[Scored]) -> bool:
+def _conflicting(s: Scored, chosen: list[Scored], q_terms: set[str]) -> bool:
+    """Different figures for the same thing: both sentences carry numbers, none in common, and
+    they share at least two of the question's words (so they talk about the same quantity)."""
     mine = terms.numbers(s.record.text)
-    return bool(mine) and any(terms.numbers(c.record.text) and not (terms.numbers(c.record.text) & mine) for c in chosen)
+    if not mine:
+        return False
+    for c in chosen:
+        theirs = terms.numbers(c.record.text)
+        if theirs and not (theirs & mine) and len(s.terms & c.terms & q_terms) >= 2:
+            return True
+    return False
 
 
 def compose(question: str, chosen: list[Scored], hits) -> Answer:
-    conflict = len({c.record.meta["source"] for c in chosen}) > 1 and any(
-        _conflicting(c, [o for o in chosen if o.record.meta["source"] != c.record.meta["source"]]) for c in chosen)
-    if not conflict and len({c.record.meta["source"] for c in chosen}) == 1:
+    """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
+    sources = {c.record.meta["source"] for c in chosen}
+    q_terms = set(terms.content_terms(question))
+    conflict = len(sources) > 1 and any(
+        _conflicting(c, [o for o in chosen if o.record.meta["source"] != c.record.meta["source"]], q_terms)
+        for c in chosen)
+    if len(sources) == 1:
         chosen = sorted(chosen, key=lambda c: c.record.meta["start"])  # one source: read in document order
-    parts, cites = [], []
+    cites = []
     for n, s in enumerate(chosen, 1):
         m = s.record.meta
         cites.append(Citation(n, m["source"], m["start"], m["end"], m["line_start"], m["line_end"], s.record.text,
                               round(s.score, 4), m.get("section", "")))
-        parts.append(f"{s.record.text} [{n}]")
-    text = " ".join(parts)
     if conflict:
-        text = "The sources differ: " + " ".join(
-            f"{c.source} says: {c.quote} [{c.n}]" for c in cites)
+        text = "The sources differ. " + " ".join(f"{_title(c)}: {c.quote} [{c.n}]" for c in cites)
+    else:
+        text = " ".join(f"{c.quote} [{c.n}]" for c in cites)
     return Answer(question, text, tuple(cites), False, hits)
+
+
+def _title(c: Citation) -> str:
+    """How to name a source in running text: its (top-level) title, else its file name."""
+    title = c.section.split(" \u203a ")[0].strip() if c.section else ""
+    return f"\u201c{title}\u201d ({c.source})" if title else c.source
 
 
 def _hit(c: Candidate):
