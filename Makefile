@@ -20,13 +20,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m rag chat
+	$(PY) -m rag ui
 
 chat: $(STAMP)
 	$(PY) -m rag chat
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
+
+# Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium); needs root on a fresh machine.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
 clean-index:
 	rm -rf .rag-index

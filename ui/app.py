@@ -44,10 +44,15 @@ _CLICK_JS = """() => {
     (b && b.tagName === 'BUTTON' ? b : b.querySelector('button')).click();
   }, true);
 }"""
-_SCROLL_JS = """() => { setTimeout(() => {
-  const m = document.getElementById('rag-hit');
-  if (m) m.scrollIntoView({block: 'center', behavior: 'instant'});
-}, 50); }"""
+_SCROLL_JS = """() => {  // the viewer may render a moment after the event: retry briefly
+  let tries = 0;
+  const go = () => {
+    const m = document.getElementById('rag-hit');
+    if (m) m.scrollIntoView({block: 'center', behavior: 'instant'});
+    else if (tries++ < 40) setTimeout(go, 50);
+  };
+  setTimeout(go, 30);
+}"""
 
 
 def _indexed_at(index_dir: Path) -> str:
@@ -204,7 +209,7 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
             gr.Markdown(f"Documents folder: `{a.config.docs_dir}`. Supported: {' '.join(SUPPORTED_SUFFIXES)}")
             table = gr.Dataframe(headers=["file", "chunks"], datatype=["str", "number"], interactive=False,
                                  label="Indexed files")
-            files_in = gr.File(file_count="multiple", type="filepath", label="Add documents",
+            files_in = gr.File(file_count="multiple", type="filepath", label="Add documents", elem_id="rag-upload",
                                file_types=list(SUPPORTED_SUFFIXES))
             with gr.Row():
                 add = gr.Button("Upload and index", variant="primary")
@@ -220,6 +225,7 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
             respond, api_visibility="private", **ask_io)
         new.click(lambda: ("", [], [], gr.update(visible=False)), None, [box, chatbot, turns, viewer_col],
                   api_name="new_chat")
+        chatbot.clear(lambda: ([], gr.update(visible=False)), None, [turns, viewer_col], api_visibility="private")
         cite_btn.click(show_source, cite_box, [viewer_col, viewer], js="(t) => [window.__ragCite || t]",
                        api_name="source", concurrency_limit=8).then(None, js=_SCROLL_JS)
         close.click(lambda: gr.update(visible=False), None, viewer_col, api_visibility="private")
