@@ -67,9 +67,19 @@ def decode_text(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes  # only for the rare non-UTF-8 file
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None or best.encoding is None:
         raise DocumentError("text is not UTF-8 and its encoding could not be detected")
+    # Single-byte code pages often tie (Western text scores the same as cp1250, cp1257 or mac_roman);
+    # the tie goes to cp1252, by far the most common legacy encoding of the documents we meet.
+    if best.encoding != "cp1252":
+        tied = any(m.encoding == "cp1252" and m.chaos <= best.chaos + 0.01 for m in matches)
+        if tied or best.encoding.startswith("mac_"):
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
     return str(best)
 
 
