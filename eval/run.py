@@ -43,11 +43,15 @@ class Ours:
         """Bring the index up to date; the build's own timing is kept so that a cached index still reports it."""
         stats_file = self.ds.index_root / "ours_ingest.json"
         r = self.a.ingest(progress=False)
-        if r.changed or not stats_file.exists():
-            stats = {"seconds": r.seconds, "chunks": r.chunks, "files": len(r.added) + len(r.updated)}
+        stamp = getattr(self.a.store, "stamp", None)  # model + chunking the index was built with
+        if r.changed:
+            stats = {"seconds": r.seconds, "chunks": r.chunks, "files": len(r.added) + len(r.updated), "stamp": stamp}
             stats_file.write_text(json.dumps(stats))
-            return {**stats, "cached": not r.changed}
-        return {**json.loads(stats_file.read_text()), "cached": True}
+            return {**stats, "cached": False}
+        stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+        if stats.get("stamp") != stamp:  # timing of a build with another model/chunking: unknown
+            stats.update(seconds=math.nan, chunks=sum(self.a.files().values()))
+        return {**stats, "cached": True}
 
     def ask(self, question: str, history: list[tuple[str, str]]):
         """(answer text, citation spans, abstained, top-K retrieved spans). The hits are the passages
