@@ -78,14 +78,29 @@ def test_follow_up_uses_the_conversation_and_new_chat_clears_it(served):
     _, url = served
     client = Client(url, verbose=False)
     ask(client, "Which party does Yoshihiko Noda lead?")
-    chat = ask(client, "What did he ask Ishiba?")
+    chat = ask(client, "Who did he meet?")  # "he" only means Noda through the history
     assert len(chat) == 4  # both turns are in this session's conversation
     assert "Constitutional Democratic" in last_reply(chat[:2])
-    assert "Ishiba" in last_reply(chat) and "Sources" in last_reply(chat)
+    assert "Noda" in last_reply(chat) and "Sources" in last_reply(chat)
     client.predict(api_name="/new_chat")
-    assert len(ask(client, "Who is Japan's chief trade negotiator in the tariff talks?")) == 2
+    chat = ask(client, "Who did he meet?")
+    assert len(chat) == 2
+    assert "Noda" not in last_reply(chat)  # without the history "he" is someone else (Ishiba meeting Trump)
     # another client is another session: its conversation starts empty
     assert len(ask(Client(url, verbose=False), "Which party does Yoshihiko Noda lead?")) == 2
+
+
+def test_concurrent_sessions_get_their_own_answers(served):
+    _, url = served
+    questions = {"Which party does Yoshihiko Noda lead?": "Constitutional Democratic",
+                 "Who is Japan's chief trade negotiator in the tariff talks?": "Akazawa",
+                 "What tariff rate does the U.S. apply to Japanese steel and aluminum?": "50%"}
+    clients = [Client(url, verbose=False) for _ in questions]
+    jobs = [c.submit(q, 5, "extractive", api_name="/ask") for c, q in zip(clients, questions)]
+    for job, (q, expected) in zip(jobs, questions.items()):
+        chat = job.result(timeout=120)[1]
+        assert chat[0]["content"] == q or q in str(chat[0]["content"])
+        assert len(chat) == 2 and expected in last_reply(chat)
 
 
 def test_unanswerable_question_declines_without_sources(served):

@@ -113,7 +113,7 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
         turns = turns + [turn]
         yield "", messages(turns), turns
         kwargs = {"k": int(k) if k else None}
-        if accepts_mode and mode and mode != "extractive":
+        if accepts_mode and mode in modes:  # explicit, so "extractive" wins even when an LLM is configured
             kwargs["mode"] = mode
         text = ""
         try:
@@ -196,7 +196,7 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
                         new = gr.Button("New chat", scale=1, elem_id="rag-new")
                     with gr.Accordion("Settings", open=False):
                         k = gr.Slider(1, 20, value=a.config.top_k, step=1, label="Passages retrieved (k)")
-                        mode = gr.Dropdown(modes, value="extractive", label="Answer mode",
+                        mode = gr.Dropdown(modes, value=modes[-1], label="Answer mode",
                                            interactive=len(modes) > 1)
                 with gr.Column(scale=2, visible=False, elem_id="rag-viewer-col") as viewer_col:
                     with gr.Row():
