@@ -148,10 +148,10 @@ def run_point(n: int, mode: str, emb, url: str) -> dict:
 
 def cold_start(p: dict, embedder_name: str) -> float:
     code = ("import time; t=time.perf_counter(); from rag import Assistant; "
-            f"a=Assistant(docs_dir={p['docs']!r}, index_dir={p['index']!r}, embedder={embedder_name!r}); "
+            f"a=Assistant(docs_dir={p['docs']!r}, index_dir={p['index']!r}); "
             f"a.ask({p['question']!r}); print(time.perf_counter()-t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                         env={**os.environ, "HF_HUB_OFFLINE": "1", "RAG_EMBEDDER": embedder_name})
     return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else float("nan")
 
 
