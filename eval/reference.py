@@ -98,7 +98,8 @@ class Reference:
         shutil.rmtree(self.index_dir, ignore_errors=True)
         self.index_dir.mkdir(parents=True)
         t0 = time.perf_counter()
-        docs = SimpleDirectoryReader(str(self.docs_dir), recursive=True).load_data()
+        # exclude_hidden=False: eval/.cache/ is itself a hidden folder
+        docs = SimpleDirectoryReader(str(self.docs_dir), recursive=True, exclude_hidden=False).load_data()
         nodes = SentenceSplitter().get_nodes_from_documents(docs)
         storage = StorageContext.from_defaults(vector_store=self._vector_store())
         self._index = VectorStoreIndex(nodes, storage_context=storage, embed_model=self.embed)
