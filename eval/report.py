@@ -115,7 +115,10 @@ def markdown(res: dict[str, dict]) -> str:
               "evidence quote located in the same file; span metrics count answerable items whose evidence was "
               "found; retrieval uses the top-5 passages; latency is wall time on a shared 2-core machine, so it "
               "varies with load. Ingest seconds include loading the embedding model; our chunks/s counts chunks "
-              "only, though our ingest also embeds every sentence.", "",
+              "only, though our ingest also embeds every sentence; '-' where the cached index was built by another "
+              "process, so this run could not time it (eval/BENCH.md measures throughput). Our top-5 passages are "
+              "the ones ask() retrieved (the same search as retrieve(k=5)); the reference has no chat memory and "
+              "retrieves the question alone.", "",
               "Reproduce (indexes are cached under eval/.cache/index/, so only the first run pays for ingest):", "",
               "```bash", "export HF_HUB_OFFLINE=1",
               "for d in seeds covid_qa tonic_pg hotpotqa; do .venv/bin/python -m eval.run --dataset $d --out eval/results/$d.json; done",
