@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--datasets", default="seeds,covid_qa,tonic_pg,hotpotqa")
     p.add_argument("--limit", type=int, default=150, help="dev questions per dataset")
+    p.add_argument("--index-root", type=Path, default=CACHE / "index", help="<root>/<dataset>/ours")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sklearn.linear_model import LogisticRegression
@@ -73,7 +74,7 @@ def main(argv=None) -> int:
 
     names = args.datasets.split(",")
     data = {n: dataset(n) for n in names}
-    assistants = {n: Assistant(docs_dir=d, index_dir=CACHE / "index" / n / "ours") for n, (d, _) in data.items()}
+    assistants = {n: Assistant(docs_dir=d, index_dir=args.index_root / n / "ours") for n, (d, _) in data.items()}
     X_all, y_all, groups = [], [], []
     pos_q, neg_q = [], []  # (dataset, X) of answerable / unanswerable questions
     for n, (docs, items) in data.items():

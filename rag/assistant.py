@@ -63,7 +63,7 @@ class Assistant:
         with self._lock:
             if self._generation < 0 and self.store.state() != "ok":
                 self.ingest(progress=False)  # first use: build (or rebuild a mismatched) index
-            gen = self.store.generation()
+            gen = self.store.generation(fast=True)
             if gen != self._generation or self._manifest is None:
                 self._manifest = self.store.manifest()
                 lex = LexicalIndex.load(Path(self.config.index_dir) / "lexical")

@@ -117,6 +117,8 @@ class Ingestor:
             self._remove(removed + unreadable_old)
             changed = bool(added or updated or removed or unreadable_old)
             gen = self.store.bump_generation() if changed else self.store.generation()
+            if not changed:
+                self.store.write_generation_file(gen)  # a store from before the file existed
             lex = LexicalIndex.load(self._lex_dir())
             if changed or lex is None or lex.generation != gen:
                 self.rebuild_lexical(gen)

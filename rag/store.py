@@ -11,6 +11,7 @@ Embedded `PersistentClient` under the index folder, or `HttpClient` for a Chroma
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -92,6 +93,17 @@ class Store:
             self._cols[kind] = col
         return col
 
+    def _call(self, kind: str, method: str, *args, **kwargs):
+        """Call a collection method; if another process rebuilt the index (our cached handle now
+        names a deleted collection), look the collection up again and retry once."""
+        try:
+            return getattr(self._col(kind), method)(*args, **kwargs)
+        except Exception as e:
+            if type(e).__name__ != "NotFoundError":
+                raise
+            self._cols.pop(kind, None)
+            return getattr(self._col(kind), method)(*args, **kwargs)
+
     # -- lifecycle --------------------------------------------------------------------------
     def state(self) -> str:
         """'missing', 'ok', or 'mismatch' (built with another model, chunking or schema)."""
@@ -132,7 +144,7 @@ class Store:
 
     # -- manifest ---------------------------------------------------------------------------
     def manifest(self) -> dict[str, FileRecord]:
-        res = self._col("files").get(include=["metadatas"])
+        res = self._call("files", "get", include=["metadatas"])
         out = {}
         for rid, meta in zip(res["ids"], res["metadatas"]):
             if rid != _META_ID:
@@ -140,28 +152,45 @@ class Store:
         return out
 
     def set_file(self, source: str, rec: FileRecord) -> None:
-        self._col("files").upsert(ids=[source], embeddings=[[1.0]],
+        self._call("files", "upsert", ids=[source], embeddings=[[1.0]],
                                   metadatas=[{"sha": rec.sha, "pending": rec.pending, "deleting": rec.deleting}])
 
     def drop_file(self, source: str) -> None:
-        self._col("files").delete(ids=[source])
+        self._call("files", "delete", ids=[source])
 
-    def generation(self) -> int:
-        res = self._col("files").get(ids=[_META_ID], include=["metadatas"])
+    def generation(self, fast: bool = False) -> int:
+        """The index generation, bumped by every ingest that changes something.
+
+        fast: in embedded mode, read the copy kept in a small file beside the store (microseconds,
+        versus milliseconds for a Chroma read on every question); a server is always asked.
+        """
+        if fast and not self.cfg.chroma_url:
+            try:
+                return int((Path(self.cfg.index_dir) / "generation").read_text())
+            except (OSError, ValueError):
+                pass
+        res = self._call("files", "get", ids=[_META_ID], include=["metadatas"])
         return int(res["metadatas"][0]["gen"]) if res["ids"] else 0
 
     def bump_generation(self) -> int:
         gen = self.generation() + 1
-        self._col("files").upsert(ids=[_META_ID], embeddings=[[1.0]], metadatas=[{"gen": gen}])
+        self._call("files", "upsert", ids=[_META_ID], embeddings=[[1.0]], metadatas=[{"gen": gen}])
+        self.write_generation_file(gen)
         return gen
+
+    def write_generation_file(self, gen: int) -> None:
+        if not self.cfg.chroma_url:
+            path = Path(self.cfg.index_dir) / "generation"
+            tmp = path.with_name(f"generation.{os.getpid()}.tmp")
+            tmp.write_text(str(gen))
+            os.replace(tmp, path)
 
     # -- writing ----------------------------------------------------------------------------
     def add(self, kind: str, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
-        col = self._col(kind)
         step = max(1, min(self.client.get_max_batch_size(), 4000))
         for i in range(0, len(ids), step):
-            col.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step], documents=texts[i:i + step],
-                       metadatas=metas[i:i + step])
+            self._call(kind, "upsert", ids=ids[i:i + step], embeddings=vectors[i:i + step],
+                       documents=texts[i:i + step], metadatas=metas[i:i + step])
 
     def delete_version(self, source: str, sha: str | None = None, keep_sha: str | None = None) -> None:
         """Delete chunks and sentences of `source`: one version (`sha`), all but one (`keep_sha`), or all."""
@@ -172,13 +201,12 @@ class Store:
             cond.append({"sha": {"$ne": keep_sha}})
         where = cond[0] if len(cond) == 1 else {"$and": cond}
         for kind in ("chunks", "sentences"):
-            self._col(kind).delete(where=where)
+            self._call(kind, "delete", where=where)
 
     # -- reading ----------------------------------------------------------------------------
     def query(self, kind: str, vector: np.ndarray, n: int) -> list[Record]:
-        col = self._col(kind)
-        n = min(n, max(col.count(), 1))
-        res = col.query(query_embeddings=[vector.tolist()], n_results=n, include=["documents", "metadatas", "distances"])
+        res = self._call(kind, "query", query_embeddings=[vector.tolist()], n_results=n,
+                         include=["documents", "metadatas", "distances"])
         return [Record(i, d, m, 1.0 - float(dist))
                 for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
@@ -186,17 +214,16 @@ class Store:
         if not ids:
             return []
         include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
-        res = self._col(kind).get(ids=list(ids), include=include)
+        res = self._call(kind, "get", ids=list(ids), include=include)
         vecs = res.get("embeddings") if with_vectors else None
         out = {i: Record(i, d, m, 0.0, None if vecs is None else np.asarray(vecs[k], dtype=np.float32))
                for k, (i, d, m) in enumerate(zip(res["ids"], res["documents"], res["metadatas"]))}
         return [out[i] for i in ids if i in out]
 
     def iter_chunks(self, page: int = 5000) -> Iterable[Record]:
-        col = self._col("chunks")
         offset = 0
         while True:
-            res = col.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            res = self._call("chunks", "get", include=["documents", "metadatas"], limit=page, offset=offset)
             if not res["ids"]:
                 return
             for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]):
@@ -204,7 +231,7 @@ class Store:
             offset += len(res["ids"])
 
     def count(self, kind: str = "chunks") -> int:
-        return self._col(kind).count()
+        return self._call(kind, "count")
 
 
 def chunk_meta(chunk) -> dict:
