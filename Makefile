@@ -14,7 +14,6 @@ setup: $(STAMP)
 # torch first: the CPU build that lies on this machine's disk (anything else pulls GBs of CUDA).
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[llm,dev]'
 	touch $(STAMP)
