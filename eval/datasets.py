@@ -51,7 +51,8 @@ def custom(qa: str | Path, docs: str | Path) -> Dataset:
 
 def load_items(path: Path, split: str | None = None, limit: int | None = None) -> list[dict]:
     """Questions from a JSONL file, filtered to `split` (items without a split always pass), first `limit`."""
-    items = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    # split on "\n" only: str.splitlines() also breaks inside strings holding U+2028, U+0085 etc.
+    items = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").split("\n") if line.strip()]
     if split:
         items = [it for it in items if it.get("split", split) == split]
     return items[:limit] if limit else items
