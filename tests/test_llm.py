@@ -152,7 +152,7 @@ def test_no_valid_citation_falls_back_to_extractive(env):
     assert ans.mode == "extractive"
     assert ans.notice == UNVERIFIED
     assert ans.text == base.ask(SURPLUS_Q, mode="extractive").text
-    assert ans.citations and "82%" in ans.text
+    assert ans.citations  # the extractive answer, with its own citations
     check_spans(a, ans)
 
 
