@@ -205,8 +205,15 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
     def query(self, kind: str, vector: np.ndarray, n: int) -> list[Record]:
-        res = self._call(kind, "query", query_embeddings=[vector.tolist()], n_results=n,
-                         include=["documents", "metadatas", "distances"])
+        try:
+            res = self._call(kind, "query", query_embeddings=[vector.tolist()], n_results=n,
+                             include=["documents", "metadatas", "distances"])
+        except Exception as e:
+            # An embedded collection whose first ingest was killed before Chroma wrote its vector
+            # segment has no segment on disk yet; nothing in it was committed, so it holds no answer.
+            if "Nothing found on disk" not in str(e):
+                raise
+            return []
         return [Record(i, d, m, 1.0 - float(dist))
                 for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
