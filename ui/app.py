@@ -7,7 +7,6 @@ thread-safe, so sessions run their questions concurrently.
 """
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 import time
@@ -81,8 +80,7 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
     """The UI over `assistant`. examples: questions for the start screen (default: the seeds' questions
     when the seed documents are indexed, else none)."""
     a = assistant
-    accepts_mode = "mode" in inspect.signature(a.stream).parameters
-    modes = ["extractive"] + (["llm"] if a.config.llm != "none" and accepts_mode else [])
+    modes = ["extractive"] + (["llm"] if a.config.llm != "none" else [])
 
     def library():
         files = a.files()
@@ -113,7 +111,7 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
         turns = turns + [turn]
         yield "", messages(turns), turns
         kwargs = {"k": int(k) if k else None}
-        if accepts_mode and mode in modes:  # explicit, so "extractive" wins even when an LLM is configured
+        if mode in modes:  # explicit, so "extractive" wins even when an LLM is configured
             kwargs["mode"] = mode
         text = ""
         try:
