@@ -57,7 +57,7 @@ def rows_for(assistant, item, history_answers=None):
     records = pool.records
     if not records:
         return None, []
-    X, _ = sentence_features(item["question"], records, pool.rank_of, qvec, context, assistant._idf())
+    X, _ = sentence_features(item["question"], records, pool.rank_of, qvec, context, assistant._idf(), pool.prev_of)
     return X, records
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -25,8 +25,8 @@ from .types import Answer, Citation
 # Sentence model: a linear score over FEATURES, fitted on dev data (eval/tune_answer.py) to rank
 # first a sentence that overlaps the gold evidence. The abstention threshold is on the same
 # score, calibrated with dev questions whose answer is not in the corpus (other corpora's).
-FEATURES = ("dense", "lex", "context", "rank", "type", "novelty", "length")
-WEIGHTS = (8.0, 3.0, 1.0, 1.0, 0.5, 0.5, 0.5)  # fitted 2026-11-23 on 294 dev questions, 4 corpora
+FEATURES = ("dense", "lex", "context", "rank", "type", "novelty", "length", "support")
+WEIGHTS = (8.0, 3.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.0)  # fitted 2026-11-23 on 294 dev questions, 4 corpora
 BIAS = 0.0
 # 2nd percentile of the best-sentence score over answerable dev questions: declines 95% of the
 # dev questions whose answer is not in the corpus and 2% of the answerable ones.
@@ -46,7 +46,11 @@ class Scored:
     score: float
     features: tuple[float, ...]
     terms: frozenset
-    support: float = 0.0  # share of the question's words in this sentence and the one before it
+
+    @property
+    def support(self) -> float:
+        """Share of the question's words in this sentence and the one before it."""
+        return self.features[7]
 
     @property
     def dense(self) -> float:
@@ -119,7 +123,8 @@ def candidate_sentences(candidates: list[Candidate], store: Store) -> Pool:
 
 
 def sentence_features(question: str, records: list[Record], rank_of: dict[str, int], qvec: np.ndarray,
-                      context: str = "", idf=None) -> tuple[np.ndarray, list[frozenset]]:
+                      context: str = "", idf=None, prev_of: dict[str, str] | None = None
+                      ) -> tuple[np.ndarray, list[frozenset]]:
     """(n_sentences, len(FEATURES)) matrix and each sentence's content terms."""
     q_terms = set(terms.content_terms(question))
     ctx_terms = set(terms.content_terms(context)) - q_terms if context else set()
@@ -127,8 +132,11 @@ def sentence_features(question: str, records: list[Record], rank_of: dict[str, i
     weight = idf or _pool_idf(sent_terms)
     want = _answer_type(question)
     dense = np.stack([r.vector for r in records]) @ qvec
+    terms_of = {r.id: st for r, st in zip(records, sent_terms)}
+    prev_of = prev_of or {}
     rows = []
     for r, st, d in zip(records, sent_terms, dense):
+        window = st | terms_of.get(prev_of.get(r.id), frozenset())  # an answer often follows its setup
         rows.append((
             float(d),
             _coverage(q_terms, st, weight),
@@ -137,6 +145,7 @@ def sentence_features(question: str, records: list[Record], rank_of: dict[str, i
             (want(r.text) if want else 0.0),
             len(st - q_terms) / max(len(st), 1),  # an answer adds something to the question
             math.log1p(len(r.text.split())) / 4.0,
+            _coverage(q_terms, window, weight),
         ))
     return np.asarray(rows, dtype=np.float64), sent_terms
 
@@ -148,18 +157,14 @@ def score_sentences(question: str, candidates: list[Candidate], store: Store, qv
 
 
 def _score(question: str, pool: Pool, qvec: np.ndarray, context: str, idf) -> list[Scored]:
-    records = pool.records
-    if not records:
+    if not pool.records:
         return []
-    X, sent_terms = sentence_features(question, records, pool.rank_of, qvec, context, idf)
+    X, sent_terms = sentence_features(question, pool.records, pool.rank_of, qvec, context, idf, pool.prev_of)
     scores = X @ np.asarray(WEIGHTS) + BIAS
-    q_terms = set(terms.content_terms(question))
-    terms_of = {r.id: st for r, st in zip(records, sent_terms)}
-    weight = idf or _pool_idf(sent_terms)
-    out = []
-    for r, sc, x, st in zip(records, scores, X.tolist(), sent_terms):
-        window = st | terms_of.get(pool.prev_of.get(r.id), frozenset())
-        out.append(Scored(r, float(sc), tuple(x), st, _coverage(q_terms, window, weight)))
+    out = [Scored(r, float(sc), tuple(x), st) for r, sc, x, st in zip(pool.records, scores, X.tolist(), sent_terms)]
+    if context:
+        # A follow-up wants something new: don't hand back the sentence the last answer was.
+        out = [replace(s, score=s.score - 2 * EXTRA_MARGIN) if s.record.text in context else s for s in out]
     out.sort(key=lambda s: s.score, reverse=True)
     return out
 
@@ -187,7 +192,7 @@ _DATE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.
 _NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*[a-z]\w*|\b[A-Z]{2,}\b")  # capitalised, not sentence-initial; or an acronym
 
 
-def _answer_type(question: str, strict: bool = False):
+def _answer_type(question: str, strict: bool = False, kind: str | None = None):
     """A check for the kind of answer asked for, or None: numbers, dates, names.
     strict: only the kinds whose absence rules a sentence out (numbers, names), not dates
     ("when" may be answered by "after the summit")."""
@@ -195,6 +200,8 @@ def _answer_type(question: str, strict: bool = False):
     if re.search(r"\b(how (many|much|large|big|long|far|high|old)|what (share|percentage|percent|rate|proportion|number|amount)"
                  r"|by how|what tariff|what level|size)\b", q):
         return lambda s: 1.0 if terms.numbers(s) else 0.0
+    if kind == "number":
+        return None
     if re.search(r"\b(when|what (date|day|year|month|time))\b", q):
         return None if strict else (lambda s: 1.0 if _DATE.search(s) else 0.0)
     if re.match(r"\s*who\b", q) or re.search(r"\bwhich (person|people|officials?|leaders?|ministers?)\b", q):
@@ -270,11 +277,12 @@ def select(question: str, scored: list[Scored], part_bests: list[Scored] = (),
             if new and add(s):
                 covered |= new
     compare = bool(_COMPARE.search(question))
+    quantity = _answer_type(question, strict=True, kind="number") is not None  # figures can disagree
     for s in scored[1:]:
         if s.score < best.score - 2 * EXTRA_MARGIN:
             break
         if all(s.record.meta["source"] != c.record.meta["source"] for c in chosen):
-            if compare or _conflicting(s, chosen, q_terms):
+            if compare or (quantity and _conflicting(s, chosen, q_terms)):
                 add(s)
     return chosen
 
@@ -301,7 +309,7 @@ def compose(question: str, chosen: list[Scored], hits) -> Answer:
     """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
     sources = {c.record.meta["source"] for c in chosen}
     q_terms = set(terms.content_terms(question))
-    conflict = len(sources) > 1 and any(
+    conflict = len(sources) > 1 and _answer_type(question, strict=True, kind="number") is not None and any(
         _conflicting(c, [o for o in chosen if o.record.meta["source"] != c.record.meta["source"]], q_terms)
         for c in chosen)
     if len(sources) == 1:

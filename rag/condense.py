@@ -32,8 +32,8 @@ def condense(question: str, history: History | None) -> tuple[str, str]:
     prev_a = _MARKER.sub("", prev_a or "")
     if prev_a.startswith("The documents don't say"):
         prev_a = ""
-    context = f"{prev_q} {prev_a[:300]}".strip()
-    return f"{context} {question}", context
+    # The question first: the embedding model reads 256 word pieces, so a long answer is cut, not the question.
+    return f"{question} {prev_q} {prev_a[:300]}".strip(), f"{prev_q} {prev_a}".strip()
 
 
 def normalize_history(history) -> list[tuple[str, str]]:
