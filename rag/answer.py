@@ -59,7 +59,7 @@ class Scored:
 
 def answer_extractive(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
                       context: str = "", n_chunks: int = 5, idf=None) -> Answer:
-    hits = tuple(_hit(c) for c in candidates)
+    hits = tuple(c.hit() for c in candidates)
     pool = candidate_sentences(candidates[:n_chunks], store)
     scored = _score(question, pool, qvec, context, idf)
     scored = _prefer_answer_type(question, scored)
@@ -330,11 +330,3 @@ def _title(c: Citation) -> str:
     """How to name a source in running text: its (top-level) title, else its file name."""
     title = c.section.split(" \u203a ")[0].strip() if c.section else ""
     return f"\u201c{title}\u201d ({c.source})" if title else c.source
-
-
-def _hit(c: Candidate):
-    from .types import Hit
-
-    m = c.record.meta
-    return Hit(m["source"], m["start"], m["end"], c.record.text, round(c.score, 6), c.record.id, m.get("section", ""),
-               m.get("line_start", 0), m.get("line_end", 0))

@@ -89,12 +89,10 @@ class Assistant:
         return [h for h in self._search(query, k or self.config.top_k)[0]]
 
     def _search(self, query: str, k: int):
-        from .answer import _hit
-
         manifest, lexical = self._ensure_ready()
         qvec = self.embedder.embed([query])[0]
         cands = hybrid_search(self.store, lexical, manifest, query, qvec, k)
-        return [_hit(c) for c in cands], cands, qvec
+        return [c.hit() for c in cands], cands, qvec
 
     def _idf(self):
         """Word rarity over the live chunks (from the BM25 build), for scoring answer sentences."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from .lexical import LexicalIndex
 from .store import FileRecord, Record, Store, is_live
+from .types import Hit
 
 RRF_K = 60.0
 WEIGHTS = {"dense": 1.0, "bm25": 1.0, "sentence": 1.0}
@@ -28,6 +29,11 @@ class Candidate:
     score: float
     dense: float  # max cosine of the query to the chunk or one of its sentences
     rank: int
+
+    def hit(self) -> Hit:
+        m = self.record.meta
+        return Hit(m["source"], m["start"], m["end"], self.record.text, round(self.score, 6), self.record.id,
+                   m.get("section", ""), m.get("line_start", 0), m.get("line_end", 0))
 
 
 def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], query: str,
