@@ -35,7 +35,11 @@ class LexicalIndex:
     def build(cls, records: list[Record], folder: Path, generation: int) -> "LexicalIndex":
         retriever = None
         if records:
+            import logging
+
             import Stemmer
+
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
             from llama_index.core.schema import TextNode
             from llama_index.retrievers.bm25 import BM25Retriever
 
@@ -55,7 +59,7 @@ class LexicalIndex:
             shutil.rmtree(target)
         target.mkdir()
         if retriever is not None:
-            retriever.persist(str(target))
+            retriever.persist(str(target), show_progress=False)
         (target / "df.json").write_text(json.dumps({"n": len(records), "df": df}))
         pointer = folder / "bm25.json"
         tmp = folder / f"bm25.json.{os.getpid()}.tmp"
@@ -76,7 +80,7 @@ class LexicalIndex:
                 return cls(None, info["generation"])
             from llama_index.retrievers.bm25 import BM25Retriever
 
-            return cls(BM25Retriever.from_persist_dir(str(folder / info["dir"])), info["generation"],
+            return cls(BM25Retriever.from_persist_dir(str(folder / info["dir"]), show_progress=False), info["generation"],
                        stats["df"], stats["n"])
         except (OSError, ValueError, KeyError):
             return None
