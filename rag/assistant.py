@@ -33,7 +33,9 @@ class Assistant:
     """
 
     def __init__(self, docs_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
-                 config: Config | None = None, embedder: Embedder | None = None, llm=None, **options):
+                 config: Config | None = None, embedder: Embedder | str | None = None, llm=None, **options):
+        if isinstance(embedder, str):  # a name ("onnx", "minilm") is a config option, an object is used as is
+            options["embedder"], embedder = embedder, None
         if config is None:
             config = Config.load(docs_dir=docs_dir, index_dir=index_dir, **options)
         elif docs_dir is not None or index_dir is not None or options:
