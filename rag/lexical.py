@@ -1,4 +1,6 @@
-"""BM25 over the live chunks, via llama-index's BM25Retriever (bm25s + PyStemmer).
+"""BM25 over the live chunks: built with llama-index's BM25Retriever (bm25s + PyStemmer), read
+back and queried with bm25s directly. Why not query through llama-index too: importing
+llama_index.core costs ~2.5 s of a ~4 s cold start (measured), for ten lines of bm25s calls.
 
 Built after each ingest from what Chroma holds and persisted next to the store, tagged with the
 store's generation; a reader whose copy is older (another process ingested) rebuilds it. In server
@@ -16,12 +18,13 @@ from pathlib import Path
 from . import terms
 from .store import Record
 
-TOP_N = 40  # BM25Retriever fixes top-k at build time; callers cut this list down
+TOP_N = 40  # what the build records as top-k; search() takes its own n
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # BM25Retriever's default, used for the index and so for queries
 
 
 class LexicalIndex:
-    def __init__(self, retriever, generation: int, df: dict[str, int] | None = None, n_docs: int = 0):
-        self._retriever = retriever  # None when there are no chunks
+    def __init__(self, bm25, generation: int, df: dict[str, int] | None = None, n_docs: int = 0):
+        self._bm25 = bm25  # bm25s.BM25 with its corpus loaded; None when there are no chunks
         self.generation = generation
         self._df = df or {}  # stemmed content term -> number of chunks holding it (see rag.terms)
         self._n = n_docs
@@ -48,7 +51,8 @@ class LexicalIndex:
                               excluded_embed_metadata_keys=list(r.meta), excluded_llm_metadata_keys=list(r.meta))
                      for r in records]
             retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(TOP_N, len(nodes)),
-                                                    stemmer=Stemmer.Stemmer("english"), language="english")
+                                                    stemmer=Stemmer.Stemmer("english"), language="english",
+                                                    token_pattern=TOKEN_PATTERN)
         df: dict[str, int] = {}
         for r in records:
             for t in set(terms.content_terms(_bm25_text(r))):
@@ -68,7 +72,7 @@ class LexicalIndex:
         for old in folder.glob("bm25-*"):
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)
-        return cls(retriever, generation, df, len(records))
+        return cls.load(folder) or cls(None, generation, df, len(records))
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
@@ -77,27 +81,34 @@ class LexicalIndex:
             info = json.loads((folder / "bm25.json").read_text())
             stats = json.loads((folder / info["dir"] / "df.json").read_text())
             if info["empty"]:
-                return cls(None, info["generation"])
-            from llama_index.retrievers.bm25 import BM25Retriever
+                return cls(None, info["generation"], stats["df"], stats["n"])
+            import bm25s
 
-            return cls(BM25Retriever.from_persist_dir(str(folder / info["dir"]), show_progress=False), info["generation"],
-                       stats["df"], stats["n"])
+            bm25 = bm25s.BM25.load(str(folder / info["dir"]), load_corpus=True, show_progress=False)
+            return cls(bm25, info["generation"], stats["df"], stats["n"])
         except (OSError, ValueError, KeyError):
             return None
 
     def search(self, query: str, n: int) -> list[Record]:
-        if self._retriever is None or not query.strip():
+        """The n best chunks for `query`, tokenised as BM25Retriever does (same pattern and stemmer)."""
+        if self._bm25 is None or not query.strip():
             return []
-        from llama_index.core.schema import QueryBundle
+        import bm25s
 
-        hits = self._retriever.retrieve(QueryBundle(query))
+        tokens = bm25s.tokenize(query, stemmer=terms.stemmer(), token_pattern=TOKEN_PATTERN, show_progress=False)
+        if not tokens.vocab:
+            return []
+        k = min(n, int(self._bm25.scores["num_docs"]))
+        docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False)
         out = []
-        for h in hits[:n]:
-            meta = dict(h.node.metadata)
-            text = h.node.get_content()
+        for doc, score in zip(docs[0], scores[0]):
+            if score <= 0:
+                break  # bm25s fills k with chunks sharing no word with the query
+            node = json.loads(doc["_node_content"])  # how llama-index stores a node in the bm25s corpus
+            meta, text = node["metadata"], node["text"]
             if meta.get("section"):
                 text = text.split("\n", 1)[-1]  # drop the title line added for matching
-            out.append(Record(h.node.node_id, text, meta, float(h.score or 0.0)))
+            out.append(Record(node["id_"], text, meta, float(score)))
         return out
 
 

@@ -26,7 +26,7 @@ _ORDINALS = {w: i + 1 for i, w in enumerate(
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -54,7 +54,7 @@ fought:fight felt:feel meant:mean sent:send lent:lend bore:bear borne:bear drew:
 def content_terms(text: str) -> list[str]:
     """Stemmed content words, in order, duplicates kept."""
     ws = [_IRREGULAR.get(w, w) for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())]
-    return _stemmer().stemWords(ws)
+    return stemmer().stemWords(ws)
 
 
 def numbers(text: str) -> set[str]:
