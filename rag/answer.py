@@ -60,10 +60,17 @@ class Scored:
 def answer_extractive(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
                       context: str = "", n_chunks: int = 5, idf=None) -> Answer:
     hits = tuple(c.hit() for c in candidates)
-    pool = candidate_sentences(candidates[:n_chunks], store)
+    chunks = candidates[:n_chunks]
+    if wants_comparison(question):  # each document's best passage competes, not only the top few
+        seen = {c.record.meta["source"] for c in chunks}
+        for c in candidates[n_chunks:]:
+            if c.record.meta["source"] not in seen:
+                chunks.append(c)
+                seen.add(c.record.meta["source"])
+    pool = candidate_sentences(chunks, store)
     scored = _score(question, pool, qvec, context, idf)
     scored = _prefer_answer_type(question, scored)
-    if not scored or not _relevant(scored[0], compare=bool(_COMPARE.search(question))):
+    if not scored or not _relevant(scored[0], compare=wants_comparison(question)):
         return Answer(question, DECLINE, (), True, hits)
     # A question in several parts ("what is it called, and how much will it cost?"): the best
     # sentence for each part, each scored as if asked alone (with the first part as context).
@@ -199,7 +206,7 @@ def _answer_type(question: str, strict: bool = False, kind: str | None = None):
     q = terms.normalize(question)
     if re.search(r"\b(how (many|much|large|big|long|far|high|old)|what (share|percentage|percent|rate|proportion|number|amount)"
                  r"|by how|what tariff|what level|size)\b", q):
-        return lambda s: 1.0 if terms.numbers(s) else 0.0
+        return lambda s: 1.0 if terms.numbers(s, small_words=False) else 0.0
     if kind == "number":
         return None
     if re.search(r"\b(when|what (date|day|year|month|time))\b", q):
@@ -213,6 +220,11 @@ def _answer_type(question: str, strict: bool = False, kind: str | None = None):
 _PART = re.compile(r",?\s+(?:and|but|or)\s+(?=(?:what|which|who|whom|whose|where|when|why|how)\b)", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(two|both|each|all|different|the) (articles|sources|documents|reports|stories|papers|texts)\b"
                       r"|\bcompare\b|\bcomparison\b|\bdiffer", re.IGNORECASE)
+
+
+def wants_comparison(question: str) -> bool:
+    """'How do the two articles size …', 'compare …', 'do the sources differ …'."""
+    return bool(_COMPARE.search(question))
 
 
 def split_parts(question: str) -> list[str]:
@@ -276,7 +288,7 @@ def select(question: str, scored: list[Scored], part_bests: list[Scored] = (),
             new = (s.terms & q_terms) - covered
             if new and add(s):
                 covered |= new
-    compare = bool(_COMPARE.search(question))
+    compare = wants_comparison(question)
     quantity = _answer_type(question, strict=True, kind="number") is not None  # figures can disagree
     for s in scored[1:]:
         if s.score < best.score - 2 * EXTRA_MARGIN:

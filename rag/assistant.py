@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .answer import answer_extractive
+from .answer import answer_extractive, wants_comparison
 from .condense import condense, normalize_history
 from .config import Config
 from .embed import Embedder, make_embedder
@@ -134,6 +134,8 @@ class Assistant:
         history = normalize_history(history)
         query, context = condense(question, history)
         n = max(k or self.config.top_k, self.config.answer_chunks)
+        if wants_comparison(question):
+            n *= 3  # dig deeper so that every document gets its best passage in
         _, cands, qvec = self._search(query, n)
         ans = answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks, self._idf())
         if mode == "llm" and self.llm is None:

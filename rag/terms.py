@@ -57,12 +57,13 @@ def content_terms(text: str) -> list[str]:
     return stemmer().stemWords(ws)
 
 
-def numbers(text: str) -> set[str]:
-    """Quantities mentioned: digits ('24%', '8.6') and number words ('six', 'fifth' -> '6', '5')."""
+def numbers(text: str, small_words: bool = True) -> set[str]:
+    """Quantities mentioned: digits ('24%', '8.6') and number words ('six', 'fifth' -> '6', '5').
+    small_words=False leaves out 'one', 'two', 'first', 'second', which are mostly not quantities
+    ("the two nations", "first quarter")."""
     out = set(re.findall(r"\d+(?:[.,]\d+)*", text))
     for w in words(text):
-        if w in _NUMBER_WORDS:
-            out.add(str(_NUMBER_WORDS[w]))
-        elif w in _ORDINALS:
-            out.add(str(_ORDINALS[w]))
+        n = _NUMBER_WORDS.get(w, _ORDINALS.get(w))
+        if n is not None and (small_words or n > 2):
+            out.add(str(n))
     return out
