@@ -148,7 +148,7 @@ class Assistant:
                     yield ans
         elif stream:
             yield from re.findall(r"\S+\s*", ans.text)
-        yield ans if k is None else replace(ans, hits=ans.hits[:k])
+        yield replace(ans, hits=ans.hits[:k or self.config.top_k])
 
     # -- documents --------------------------------------------------------------------------
     def files(self) -> dict[str, int]:
