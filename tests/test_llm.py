@@ -126,13 +126,14 @@ def test_invalid_and_unsupported_markers_removed(env):
     _, server = env
     a = assistant(env)
     server.set(f"{SURPLUS_CLAIM} [{{{{src:82%}}}}][99]. The Eiffel Tower is in Paris [{{{{src:82%}}}}]. "
-               f"Japan already faces 50% tariffs on steel and aluminum. [{{{{src:steel and aluminum}}}}, 42]")
+               f"The gap put Japan in Trump's crosshairs as he began a campaign to rebalance U.S. trade deficits "
+               f"using tariffs. [{{{{src:crosshairs}}}}, 42]")
     ans = a.ask(SURPLUS_Q)
     assert ans.mode == "llm"
     assert "Eiffel" not in ans.text and "[99]" not in ans.text and "[42]" not in ans.text
-    assert "82%" in ans.text and "50%" in ans.text
+    assert "82%" in ans.text and "crosshairs" in ans.text
     assert len(ans.citations) == 2 and "[1]" in ans.text and "[2]" in ans.text
-    assert "50% tariffs on steel" in ans.citations[1].quote
+    assert "crosshairs" in ans.citations[1].quote
     check_spans(a, ans)
 
 
