@@ -155,7 +155,7 @@ class Assistant:
         """Indexed files -> number of chunks."""
         manifest, lexical = self._ensure_ready()
         counts = {s: 0 for s, r in manifest.items() if r.sha and not r.deleting}
-        for rec in self.store.iter_chunks():
+        for rec in self.store.iter_records():
             m = rec.meta
             r = manifest.get(m["source"])
             if r is not None and r.sha == m["sha"]:

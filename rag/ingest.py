@@ -91,6 +91,9 @@ class Ingestor:
             state = self.store.state()
             if state == "mismatch":
                 log.warning("rebuilding the index: %s", self.store.describe_mismatch())
+            elif state == "ok" and self.store.damaged():
+                log.warning("rebuilding the index: Chroma cannot read its vectors (an ingest was killed mid-write?)")
+                state = "mismatch"
             if state != "ok":
                 self.store.create(reset=state == "mismatch")
             manifest = self._recover(self.store.manifest())
@@ -132,7 +135,7 @@ class Ingestor:
 
     def rebuild_lexical(self, generation: int) -> LexicalIndex:
         manifest = self.store.manifest()
-        live = [r for r in self.store.iter_chunks() if is_live(r.meta, manifest)]
+        live = [r for r in self.store.iter_records() if is_live(r.meta, manifest)]
         return LexicalIndex.build(live, self._lex_dir(), generation)
 
     def _recover(self, manifest: dict[str, FileRecord]) -> dict[str, FileRecord]:

@@ -115,6 +115,21 @@ class Store:
             return "missing"
         return "ok" if all(meta.get(k) == v for k, v in self.stamp.items()) else "mismatch"
 
+    def damaged(self) -> bool:
+        """True when Chroma cannot read a collection's vectors: what an embedded store can be left
+        with when a process is killed while Chroma creates its vector segment. Nothing but a
+        rebuild repairs it; the documents folder holds everything needed for one."""
+        for kind in ("chunks", "sentences"):
+            try:
+                res = self._call(kind, "get", limit=1, include=["embeddings"])
+                if len(res["ids"]):
+                    self._call(kind, "query", query_embeddings=[list(res["embeddings"][0])], n_results=1)
+            except Exception as e:
+                if "Nothing found on disk" in str(e) or "hnsw" in str(e).lower():
+                    return True
+                raise
+        return False
+
     def describe_mismatch(self) -> str:
         meta = self.client.get_collection(self._name("chunks")).metadata or {}
         found = {k: meta.get(k) for k in self.stamp}
@@ -227,10 +242,11 @@ class Store:
                for k, (i, d, m) in enumerate(zip(res["ids"], res["documents"], res["metadatas"]))}
         return [out[i] for i in ids if i in out]
 
-    def iter_chunks(self, page: int = 5000) -> Iterable[Record]:
+    def iter_records(self, kind: str = "chunks", page: int = 5000) -> Iterable[Record]:
+        """Every stored chunk or sentence (live or not: filter with `is_live`), without vectors."""
         offset = 0
         while True:
-            res = self._call("chunks", "get", include=["documents", "metadatas"], limit=page, offset=offset)
+            res = self._call(kind, "get", include=["documents", "metadatas"], limit=page, offset=offset)
             if not res["ids"]:
                 return
             for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]):

@@ -19,7 +19,7 @@ def docs(tmp_path):
 
 
 def _chunk_ids(a: Assistant) -> set[str]:
-    return {r.id for r in a.store.iter_chunks()}
+    return {r.id for r in a.store.iter_records()}
 
 
 def test_incremental_add_modify_delete_and_noop(docs, tmp_path, embedder):
@@ -40,7 +40,7 @@ def test_incremental_add_modify_delete_and_noop(docs, tmp_path, embedder):
     (docs / "beta.md").unlink()
     r3 = a.ingest(progress=False)
     assert (r3.added, r3.updated, r3.removed, r3.unchanged) == (("gamma.txt",), ("alpha.txt",), ("beta.md",), ())
-    sources = {r.meta["source"] for r in a.store.iter_chunks()}
+    sources = {r.meta["source"] for r in a.store.iter_records()}
     assert sources == {"alpha.txt", "gamma.txt"}  # old versions and deleted files are gone
     ans = a.ask("How much power did the alpha reactor produce?")
     assert "57 megawatts" in ans.text and "41" not in ans.text

@@ -44,8 +44,7 @@ def _expected_ids(a: Assistant, path: Path, source: str) -> tuple[str, set[str]]
 
 
 def _all(store, kind: str) -> list[tuple[str, dict]]:
-    res = store._col(kind).get(include=["metadatas"])
-    return list(zip(res["ids"], res["metadatas"]))
+    return [(r.id, r.meta) for r in store.iter_records(kind)]
 
 
 def _live_state(store) -> dict[str, tuple[str, set[str]]]:
