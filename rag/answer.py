@@ -52,16 +52,13 @@ class Scored:
         """Share of the question's words in this sentence and the one before it."""
         return self.features[7]
 
-    @property
-    def dense(self) -> float:
-        return self.features[0]
-
 
 def answer_extractive(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
                       context: str = "", n_chunks: int = 5, idf=None) -> Answer:
     hits = tuple(c.hit() for c in candidates)
+    compare = wants_comparison(question)
     chunks = candidates[:n_chunks]
-    if wants_comparison(question):  # each document's best passage competes, not only the top few
+    if compare:  # each document's best passage competes, not only the top few
         seen = {c.record.meta["source"] for c in chunks}
         for c in candidates[n_chunks:]:
             if c.record.meta["source"] not in seen:
@@ -70,7 +67,7 @@ def answer_extractive(question: str, candidates: list[Candidate], store: Store, 
     pool = candidate_sentences(chunks, store)
     scored = _score(question, pool, qvec, context, idf)
     scored = _prefer_answer_type(question, scored)
-    if not scored or not _relevant(scored[0], compare=wants_comparison(question)):
+    if not scored or not _relevant(scored[0], compare=compare):
         return Answer(question, DECLINE, (), True, hits)
     # A question in several parts ("what is it called, and how much will it cost?"): the best
     # sentence for each part, each scored as if asked alone (with the first part as context).
@@ -80,7 +77,8 @@ def answer_extractive(question: str, candidates: list[Candidate], store: Store, 
     # The whole question passed the bar; a part's best sentence only has to be near it.
     by_id = {s.record.id: s for s in scored}
     next_of = {prev: by_id[sid] for sid, prev in pool.prev_of.items() if sid in by_id}
-    chosen = select(question, scored, [p for p in per_part if p.score >= ABSTAIN_BELOW - 2 * EXTRA_MARGIN], next_of)
+    chosen = select(question, scored, [p for p in per_part if p.score >= ABSTAIN_BELOW - 2 * EXTRA_MARGIN], next_of,
+                    compare)
     return compose(question, chosen, hits)
 
 
@@ -136,7 +134,7 @@ def sentence_features(question: str, records: list[Record], rank_of: dict[str, i
     q_terms = set(terms.content_terms(question))
     ctx_terms = set(terms.content_terms(context)) - q_terms if context else set()
     sent_terms = [frozenset(terms.content_terms(r.text)) for r in records]
-    weight = idf or _pool_idf(sent_terms)
+    weight = idf or pool_idf(sent_terms)
     want = _answer_type(question)
     dense = np.stack([r.vector for r in records]) @ qvec
     terms_of = {r.id: st for r, st in zip(records, sent_terms)}
@@ -146,13 +144,13 @@ def sentence_features(question: str, records: list[Record], rank_of: dict[str, i
         window = st | terms_of.get(prev_of.get(r.id), frozenset())  # an answer often follows its setup
         rows.append((
             float(d),
-            _coverage(q_terms, st, weight),
-            _coverage(ctx_terms, st, weight) if ctx_terms else 0.0,
+            coverage(q_terms, st, weight),
+            coverage(ctx_terms, st, weight) if ctx_terms else 0.0,
             1.0 / (1 + rank_of[r.id]),
             (want(r.text) if want else 0.0),
             len(st - q_terms) / max(len(st), 1),  # an answer adds something to the question
             math.log1p(len(r.text.split())) / 4.0,
-            _coverage(q_terms, window, weight),
+            coverage(q_terms, window, weight),
         ))
     return np.asarray(rows, dtype=np.float64), sent_terms
 
@@ -176,7 +174,7 @@ def _score(question: str, pool: Pool, qvec: np.ndarray, context: str, idf) -> li
     return out
 
 
-def _pool_idf(sent_terms: list[frozenset]):
+def pool_idf(sent_terms: list[frozenset]):
     """Fallback when no corpus statistics are at hand: rarity within the candidate sentences."""
     n = len(sent_terms)
     df: dict[str, int] = {}
@@ -186,7 +184,7 @@ def _pool_idf(sent_terms: list[frozenset]):
     return lambda t: math.log(1.0 + (n + 1) / (df.get(t, 0) + 0.5))
 
 
-def _coverage(q_terms: set[str], st: frozenset, idf) -> float:
+def coverage(q_terms: set[str], st: frozenset, idf) -> float:
     """Share of the question's words (weighted by rarity) that the sentence contains."""
     if not q_terms:
         return 0.0
@@ -259,7 +257,7 @@ _CONTINUES = re.compile(r"^\W*(at its (center|core|heart)|these (include|are)|th
 
 
 def select(question: str, scored: list[Scored], part_bests: list[Scored] = (),
-           next_of: dict[str, Scored] | None = None) -> list[Scored]:
+           next_of: dict[str, Scored] | None = None, compare: bool = False) -> list[Scored]:
     """The best sentence; the best for each part of a multi-part question; sentences that add
     asked-for words to a list answer; and, when the question compares sources or the sources
     disagree on a figure, the best sentence of another source."""
@@ -288,8 +286,7 @@ def select(question: str, scored: list[Scored], part_bests: list[Scored] = (),
             new = (s.terms & q_terms) - covered
             if new and add(s):
                 covered |= new
-    compare = wants_comparison(question)
-    quantity = _answer_type(question, strict=True, kind="number") is not None  # figures can disagree
+    quantity = _asks_for_figure(question)
     for s in scored[1:]:
         if s.score < best.score - 2 * EXTRA_MARGIN:
             break
@@ -297,6 +294,11 @@ def select(question: str, scored: list[Scored], part_bests: list[Scored] = (),
             if compare or (quantity and _conflicting(s, chosen, q_terms)):
                 add(s)
     return chosen
+
+
+def _asks_for_figure(question: str) -> bool:
+    """Only figures can disagree side by side ("how many …", "what share …")."""
+    return _answer_type(question, strict=True, kind="number") is not None
 
 
 def _same_span(a: Scored, b: Scored) -> bool:
@@ -321,7 +323,7 @@ def compose(question: str, chosen: list[Scored], hits) -> Answer:
     """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
     sources = {c.record.meta["source"] for c in chosen}
     q_terms = set(terms.content_terms(question))
-    conflict = len(sources) > 1 and _answer_type(question, strict=True, kind="number") is not None and any(
+    conflict = len(sources) > 1 and _asks_for_figure(question) and any(
         _conflicting(c, [o for o in chosen if o.record.meta["source"] != c.record.meta["source"]], q_terms)
         for c in chosen)
     if len(sources) == 1:

@@ -12,13 +12,13 @@ Not here: calling the LLM (`rag.llm`), the extractive answerer (`rag.answer`).
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import terms
+from .answer import coverage, pool_idf
 from .chunk import split_sentences
 from .store import Record, sentence_id
 from .types import Citation
@@ -95,17 +95,12 @@ def best_support(claim: str, vec, sentences: list[Record]) -> Support | None:
     if not sentences:
         return None
     sent_terms = [frozenset(terms.content_terms(r.text)) for r in sentences]
-    df: dict[str, int] = {}
-    for st in sent_terms:
-        for t in st:
-            df[t] = df.get(t, 0) + 1
+    idf = pool_idf(sent_terms)
     c_terms = set(terms.content_terms(claim))
-    idf = {t: math.log(1.0 + (len(sentences) + 1) / (df.get(t, 0) + 0.5)) for t in c_terms}
-    total = sum(idf.values())
     dense = np.stack([r.vector for r in sentences]) @ np.asarray(vec)
     best = None
     for r, st, d in zip(sentences, sent_terms, dense):
-        lex = sum(w for t, w in idf.items() if t in st) / total if total else 0.0
+        lex = coverage(c_terms, st, idf)
         sc = float(d) + 0.5 * lex
         if best is None or sc > best.score:
             best = Support(r, sc, float(d), lex)
