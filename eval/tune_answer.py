@@ -47,13 +47,14 @@ def evidence_spans(docs: Path, item: dict) -> list[tuple[str, int, int]]:
 
 
 def rows_for(assistant, item, history_answers=None):
-    from rag.answer import candidate_sentences, sentence_features
+    from rag.answer import SENTENCE_PEEK, answer_chunks, candidate_sentences, sentence_features
     from rag.condense import condense
 
     hist = [(q, a) for q, a in zip(item.get("history", []), history_answers or [])]
     query, context = condense(" ".join(item["question"].split()), hist)
-    _, cands, qvec = assistant._search(query, max(assistant.config.top_k, assistant.config.answer_chunks))
-    pool = candidate_sentences(cands[:assistant.config.answer_chunks], assistant.store)
+    _, cands, qvec = assistant._search(query, max(assistant.config.top_k, assistant.config.answer_chunks),
+                                       SENTENCE_PEEK)
+    pool = candidate_sentences(answer_chunks(cands, assistant.config.answer_chunks), assistant.store)
     records = pool.records
     if not records:
         return None, []
@@ -164,7 +165,6 @@ def main_saved(path: str) -> int:
 
     d = np.load(path, allow_pickle=True)
     report(list(d["X"]), list(d["y"]), list(d["groups"]), list(d["pos"]), list(d["neg"]), np.asarray(WEIGHTS), BIAS)
-    return 0
     return 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .answer import answer_extractive, wants_comparison
+from .answer import SENTENCE_PEEK, answer_extractive, wants_comparison
 from .condense import condense, normalize_history
 from .config import Config
 from .embed import Embedder, make_embedder
@@ -88,13 +88,14 @@ class Assistant:
         """The top-k passages for a question (hybrid search), best first."""
         question = self._check_question(question)
         query, _ = condense(question, normalize_history(history))
-        return [h for h in self._search(query, k or self.config.top_k)[0]]
+        return self._search(query, k or self.config.top_k)[0]
 
-    def _search(self, query: str, k: int):
+    def _search(self, query: str, k: int, sentence_peek: int = 0):
+        """(top-k hits, candidates: the top k plus chunks of the top `sentence_peek` sentences, query vector)."""
         manifest, lexical = self._ensure_ready()
         qvec = self.embedder.embed([query])[0]
-        cands = hybrid_search(self.store, lexical, manifest, query, qvec, k)
-        return [c.hit() for c in cands], cands, qvec
+        cands = hybrid_search(self.store, lexical, manifest, query, qvec, k, sentence_peek=sentence_peek)
+        return [c.hit() for c in cands[:k]], cands, qvec
 
     def _idf(self):
         """Word rarity over the live chunks (from the BM25 build), for scoring answer sentences."""
@@ -136,7 +137,7 @@ class Assistant:
         n = max(k or self.config.top_k, self.config.answer_chunks)
         if wants_comparison(question):
             n *= 3  # dig deeper so that every document gets its best passage in
-        _, cands, qvec = self._search(query, n)
+        _, cands, qvec = self._search(query, n, SENTENCE_PEEK)
         ans = answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks, self._idf())
         if mode == "llm" and self.llm is None:
             ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "

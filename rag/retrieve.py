@@ -28,7 +28,8 @@ class Candidate:
     record: Record
     score: float
     dense: float  # max cosine of the query to the chunk or one of its sentences
-    rank: int
+    rank: int  # in the fused order
+    sentence_rank: int | None = None  # of its best sentence in the dense sentence search
 
     def hit(self) -> Hit:
         m = self.record.meta
@@ -37,7 +38,11 @@ class Candidate:
 
 
 def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], query: str,
-                  vector: np.ndarray, k: int, weights: dict[str, float] = WEIGHTS) -> list[Candidate]:
+                  vector: np.ndarray, k: int, weights: dict[str, float] = WEIGHTS,
+                  sentence_peek: int = 0) -> list[Candidate]:
+    """The top k chunks by fused score, then (sentence_peek > 0) any lower chunk holding one of the
+    top `sentence_peek` sentences of the dense sentence search: a single sentence that matches the
+    question closely is worth offering to the answerer even when its chunk as a whole ranks low."""
     depth = max(4 * k, 20)
     dense = [r for r in store.query("chunks", vector, depth) if is_live(r.meta, manifest)]
     sents = [r for r in store.query("sentences", vector, depth) if is_live(r.meta, manifest)]
@@ -53,21 +58,20 @@ def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str
     for rank, r in enumerate(bm25):
         fused[r.id] = fused.get(r.id, 0.0) + weights["bm25"] / (RRF_K + rank + 1)
         records.setdefault(r.id, r)
-    seen_chunks = set()
-    for r in sents:
+    sent_rank: dict[str, int] = {}
+    for rank, r in enumerate(sents):
         cid = r.meta["chunk"]
         best_dense[cid] = max(best_dense.get(cid, -1.0), r.score)
-        if cid in seen_chunks:
+        if cid in sent_rank:
             continue  # a chunk votes once, at its best sentence's rank
-        fused[cid] = fused.get(cid, 0.0) + weights["sentence"] / (RRF_K + len(seen_chunks) + 1)
-        seen_chunks.add(cid)
+        fused[cid] = fused.get(cid, 0.0) + weights["sentence"] / (RRF_K + len(sent_rank) + 1)
+        sent_rank[cid] = rank
 
-    top = sorted(fused, key=fused.get, reverse=True)[:k]
+    order = sorted(fused, key=fused.get, reverse=True)
+    top = order[:k] + [cid for cid in order[k:] if sent_rank.get(cid, sentence_peek) < sentence_peek]
     missing = [cid for cid in top if cid not in records]
     for r in store.get("chunks", missing):
         records[r.id] = r
-    out = []
-    for cid in top:
-        if cid in records:
-            out.append(Candidate(records[cid], fused[cid], best_dense.get(cid, 0.0), len(out)))
-    return out
+    position = {cid: i for i, cid in enumerate(order)}
+    return [Candidate(records[cid], fused[cid], best_dense.get(cid, 0.0), position[cid], sent_rank.get(cid))
+            for cid in top if cid in records]
