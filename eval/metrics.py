@@ -38,6 +38,11 @@ def fact_correct(answer: str, facts: Sequence[str | Sequence[str]]) -> bool | No
     return all(fact_present(answer, f) for f in facts)
 
 
+def facts_found(answer: str, facts: Sequence[str | Sequence[str]]) -> int:
+    """How many of the required facts the answer holds (partial credit, unlike `fact_correct`)."""
+    return sum(fact_present(answer, f) for f in facts)
+
+
 def locate(text: str, quote: str) -> list[tuple[int, int]]:
     """Every [start, end) where `quote` occurs verbatim in `text` (stripped; empty quote -> none)."""
     quote = quote.strip()

@@ -125,6 +125,8 @@ def run_system(system, items: list[dict], texts: SourceTexts, cold: bool = True)
         records.append({
             "id": it["id"], "answerable": it.get("answerable", True), "located": bool(gold),
             "fact_ok": M.fact_correct(text, it.get("facts") or []) if it.get("answerable", True) else None,
+            "facts_found": M.facts_found(text, it.get("facts") or []) if it.get("answerable", True) else 0,
+            "facts": len(it.get("facts") or []) if it.get("answerable", True) else 0,
             "cites_ok": ok, "cites": total, "cite_hit": M.citation_recall(cites, gold),
             "abstained": abstained, "rank": M.first_relevant_rank(hits, gold),
             "sources_hit": M.per_source_hits(hits, gold), "ms": round(latencies[-1] * 1000, 2),
@@ -151,10 +153,12 @@ def aggregate(records: list[dict]) -> dict:
     ranks = [r["rank"] for r in spans]
     multi = [r["sources_hit"] for r in spans if len(r["sources_hit"]) > 1]
     n_cites = sum(r["cites"] for r in spans)
+    n_facts = sum(r.get("facts", 0) for r in ans)  # .get: result files written before this measure
     out = {
         "n": len(records), "n_answerable": len(ans), "n_unanswerable": len(records) - len(ans),
         "n_with_facts": len(facts), "n_evidence_located": len(spans),
         "fact_accuracy": sum(facts) / len(facts) if facts else math.nan,
+        "fact_recall": sum(r.get("facts_found", 0) for r in ans) / n_facts if n_facts else math.nan,
         "citation_precision": sum(r["cites_ok"] for r in spans) / n_cites if n_cites else math.nan,
         "citation_recall": sum(r["cite_hit"] for r in spans) / len(spans) if spans else math.nan,
         **M.abstention_rates([r["abstained"] for r in records], [r["answerable"] for r in records]),
@@ -169,7 +173,7 @@ def aggregate(records: list[dict]) -> dict:
 
 
 # -- presentation -----------------------------------------------------------------------------
-ROWS = ["fact_accuracy", "citation_precision", "citation_recall", "unanswerable_declined", "answerable_declined",
+ROWS = ["fact_accuracy", "fact_recall", "citation_precision", "citation_recall", "unanswerable_declined", "answerable_declined",
         "hit@1", "hit@3", "hit@5", "mrr@5", "para_hit@5", "all_paras_hit@5",
         "ask_p50_ms", "ask_p95_ms", "cold_start_s", "ingest_s", "chunks", "chunks_per_s"]
 

@@ -38,6 +38,8 @@ def test_normalisation_and_alternatives():
     assert M.fact_correct("24% and 86 billion", ["24%", ["86 billion", "$86bn"]]) is True
     assert M.fact_correct("24% only", ["24%", ["86 billion", "$86bn"]]) is False
     assert M.fact_correct("anything", []) is None
+    assert M.facts_found("24% only", ["24%", ["86 billion", "$86bn"]]) == 1
+    assert M.facts_found("24% and $86bn", ["24%", ["86 billion", "$86bn"]]) == 2
 
 
 def test_citation_precision_and_recall():
