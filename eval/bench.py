@@ -191,6 +191,10 @@ def main(argv=None) -> None:
                 rows.append(p)
                 print(json.dumps({k: v for k, v in p.items() if k not in ("index", "docs", "question", "collection")}),
                       flush=True)
+                # Report after every point, so that a run stopped later still leaves the finished ones.
+                later = [(m, md) for m in args.sizes for md in args.modes
+                         if (m, md) not in skipped and not any(r["target"] == m and r["mode"] == md for r in rows)]
+                write_report(rows, skipped + later, args, time.perf_counter() - start)
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -221,7 +225,7 @@ def write_report(rows, skipped, args, total_s) -> None:
                      f"{r['ingest_fraction']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['maxrss_mb']:.0f} | "
                      f"{r['cold_start_s']:.1f} |")
     if skipped:
-        lines += ["", "Not run (time budget or --server-max): " + ", ".join(f"{n} chunks {m}" for n, m in skipped) + "."]
+        lines += ["", "Not run (time budget, --server-max, or the run stopped before them): " + ", ".join(f"{n} chunks {m}" for n, m in skipped) + "."]
     out = ROOT / "eval" / "BENCH.md"
     out.write_text("\n".join(lines) + "\n")
     try:

@@ -193,9 +193,9 @@ class Ingestor:
         return done
 
     def _commit(self, batch: list[tuple[SourceText, list[Chunk]]], manifest) -> list[tuple[str, int]]:
-        for doc, _ in batch:  # 1. intent: a crash from here on rolls this version back
-            old = manifest.get(doc.source)
-            self.store.set_file(doc.source, FileRecord(old.sha if old else "", pending=doc.sha))
+        # 1. intent: a crash from here on rolls these versions back
+        self.store.set_files({doc.source: FileRecord(manifest[doc.source].sha if doc.source in manifest else "",
+                                                     pending=doc.sha) for doc, _ in batch})
         chunks = [c for _, cs in batch for c in cs]
         sents = _unique_sentences(batch)
         vecs = self.embedder.embed([c.embed_text for c in chunks] + [s[1] for s in sents])
@@ -204,13 +204,11 @@ class Ingestor:
         self.store.add("chunks", [c.id for c in chunks], chunk_vecs, [c.text for c in chunks],
                        [chunk_meta(c) for c in chunks])
         self.store.add("sentences", [s[0] for s in sents], sent_vecs, [s[1] for s in sents], [s[2] for s in sents])
-        out = []
-        for doc, cs in batch:
-            self.store.set_file(doc.source, FileRecord(doc.sha))  # 3. commit
+        self.store.set_files({doc.source: FileRecord(doc.sha) for doc, _ in batch})  # 3. commit
+        for doc, _ in batch:
             if doc.source in manifest:
                 self.store.delete_version(doc.source, keep_sha=doc.sha)  # 4. drop the old version
-            out.append((doc.source, len(cs)))
-        return out
+        return [(doc.source, len(cs)) for doc, cs in batch]
 
 
 def _unique_sentences(batch) -> list[tuple[str, str, dict]]:
