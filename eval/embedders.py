@@ -6,7 +6,7 @@
 One index per embedder over the dataset's documents (eval/.cache/index/<dataset>/embedder-<name>,
 built once), every question through `Assistant.retrieve(k=5)`, scored against the gold evidence
 spans (hit@1, hit@5, MRR). Encoder speed: both encoders on the same chunk texts, sentence texts and
-one-sentence queries, in this process, after a warm-up. Writes eval/EMBEDDERS.md.
+one-sentence queries, in this process, after a warm-up. Writes eval/EMBEDDERS.md and EMBEDDERS.json.
 """
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def write_report(args, n: int, rows: dict, cos: np.ndarray, n_chunks: int, n_sen
     lines += ["", f"Cosine between the two encoders' vectors of the same texts: mean {cos.mean():.4f}, "
               f"min {cos.min():.4f}, 1st percentile {np.percentile(cos, 1):.4f}.", ""]
     (ROOT / "eval" / "EMBEDDERS.md").write_text("\n".join(lines), encoding="utf-8")
-    (ROOT / "eval" / "results" / f"embedders-{args.dataset}.json").write_text(
+    (ROOT / "eval" / "EMBEDDERS.json").write_text(
         json.dumps({"dataset": args.dataset, "split": args.split, "n": n, "systems": rows,
                     "cosine_mean": float(cos.mean()), "cosine_min": float(cos.min())}, indent=1))
     print("\n".join(lines))
