@@ -67,9 +67,11 @@ def answer_extractive(question: str, candidates: list[Candidate], store: Store, 
         return Answer(question, DECLINE, (), True, hits)
     # A question in several parts ("what is it called, and how much will it cost?"): the best
     # sentence for each part, each scored as if asked alone (with the first part as context).
-    parts = split_parts(question) if len(scored) > 1 else []
+    parts = split_parts(question)
+    if len(parts) < 2 or len(scored) < 2:  # one part, or one sentence: nothing to share out
+        parts = []
     taken, part_bests = {scored[0].record.id}, []
-    for i, part in enumerate(parts if len(parts) > 1 else []):
+    for i, part in enumerate(parts):
         ranked = _score(part, pool, qvec, f"{context} {parts[0]}" if i else context, idf)
         pick = ranked[0]
         # A later part answered only by a sentence already chosen (for the whole question or an
