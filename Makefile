@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[llm,dev]'
+	$(PY) -m pip install -q -e '.[llm,dev,eval]'
 	touch $(STAMP)
 
 run: $(STAMP)

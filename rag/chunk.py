@@ -1,11 +1,13 @@
-"""Split cleaned sections into sentences and pack them into chunks the embedding model can read whole.
+"""Split a Document's blocks into sentences and pack them into chunks the embedding model reads whole.
 
-Our own packer instead of llama-index's SentenceSplitter because we need three things it does not
-give: exact character offsets into the *original* file across removed boilerplate, chunks that
-never cross a section (an appended article is not the main story), and a budget counted in the
-model's own word pieces (all-MiniLM-L6-v2 silently drops everything past 256).
-Sentences come from punkt (the model llama-index bundles), one line at a time, so headings and
-table rows never merge with prose. Not here: embedding, storage.
+Our own packer instead of llama-index's SentenceSplitter because we need what it does not give:
+exact offsets into the source text (citations quote it), chunks that never cross a section,
+sentences split inside a paragraph and never at the bare line break of reflowed PDF text, table
+rows kept as units with their column headers, and a budget counted in the model's own word
+pieces (all-MiniLM-L6-v2 silently drops everything past 256).
+Sentences come from punkt (the model llama-index bundles), run on the normalised block text
+(`rag.read.normalize`: hyphenation joined, ligatures folded) and mapped back to source spans.
+Not here: reading files (`rag.read`), embedding, storage.
 """
 from __future__ import annotations
 
@@ -14,10 +16,27 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .clean import Section, sections
-from .load import SourceText
+from .read.document import Block, Document
+from .read.normalize import normalize
 
 TITLE_TOKENS = 40  # at most this many word pieces of the section title go in front of a chunk
+HEADER_TOKENS = 40  # and at most this many of a table's column headers
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence, list item or table row: the smallest thing an answer cites."""
+
+    start: int
+    end: int
+    text: str  # normalised text (what is embedded and shown in hits)
+    kind: str  # the kind of block it came from
+    page: int = 0
+    header: str = ""  # a table row's column headers
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.header} | {self.text}" if self.header else self.text
 
 
 @dataclass(frozen=True)
@@ -30,12 +49,23 @@ class Chunk:
     end: int
     line_start: int
     line_end: int
-    text: str  # the chunk's sentences joined by spaces (boilerplate between them left out)
-    sentences: tuple[tuple[int, int], ...]  # (start, end) of each sentence in the source text
+    units: tuple[Unit, ...]
+    page: int = 0  # 1-based page of the chunk's start (0: not paginated)
+    page_end: int = 0
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text for u in self.units)
+
+    @property
+    def sentences(self) -> tuple[tuple[int, int], ...]:
+        return tuple((u.start, u.end) for u in self.units)
 
     @property
     def embed_text(self) -> str:
-        return f"{self.section}\n{self.text}" if self.section else self.text
+        header = next((u.header for u in self.units if u.header), "")
+        head = "\n".join(p for p in (self.section, header) if p)
+        return f"{head}\n{self.text}" if head else self.text
 
 
 class LineIndex:
@@ -65,28 +95,79 @@ def _punkt():
     return PunktTokenizer("english")
 
 
-def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans (absolute offsets) within text[start:end], whitespace trimmed."""
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans in `text` (normalised: no hard line breaks), whitespace trimmed."""
     out = []
-    for s, e in _punkt().span_tokenize(text[start:end]):
-        seg = text[start + s:start + e]
-        lead = len(seg) - len(seg.lstrip())
-        trail = len(seg) - len(seg.rstrip())
+    for s, e in _punkt().span_tokenize(text):
+        seg = text[s:e]
+        lead, trail = len(seg) - len(seg.lstrip()), len(seg) - len(seg.rstrip())
         if e - s - lead - trail > 0:
-            out.append((start + s + lead, start + e - trail))
+            out.append((s + lead, e - trail))
     return out
 
 
-def chunk_document(doc: SourceText, tokenizer, chunk_tokens: int, overlap_tokens: int) -> list[Chunk]:
+@dataclass
+class _Section:
+    title: str
+    blocks: list[Block]
+    heading: Block | None = None
+
+
+def sections(doc: Document, fallback_title: str = "") -> list[_Section]:
+    """Group blocks under their headings: 'Document title › Heading' names each group."""
+    out: list[_Section] = []
+    doc_title = ""
+    cur = _Section(fallback_title, [])
+    for b in doc.blocks:
+        if b.kind == "heading":
+            if cur.blocks or cur.heading is not None:
+                out.append(cur)
+            name = normalize(doc.text, b.start, b.end).text.lstrip("#").strip()
+            if not doc_title:
+                doc_title, title = name, name
+            else:
+                title = f"{doc_title} \u203a {name}" if name != doc_title else doc_title
+            cur = _Section(title, [], b)
+        else:
+            cur.blocks.append(b)
+    if cur.blocks or cur.heading is not None:
+        out.append(cur)
+    return out
+
+
+def units_of(doc: Document, block: Block) -> list[Unit]:
+    norm = normalize(doc.text, block.start, block.end)
+    if not norm.text:
+        return []
+    if block.kind in ("table_row", "heading", "code", "meta"):
+        spans = [(0, len(norm.text))]
+    else:
+        spans = split_sentences(norm.text)
+    header = normalize(block.header).text if block.header else ""
+    out = []
+    for a, b in spans:
+        s, e = norm.span(a, b)
+        page = block.page or doc.page_at(s)
+        out.append(Unit(s, e, norm.text[a:b], block.kind, page, header))
+    return out
+
+
+def chunk_document(doc: Document, tokenizer, chunk_tokens: int, overlap_tokens: int) -> list[Chunk]:
     """All chunks of one document, in order."""
     lines = LineIndex(doc.text)
     chunks: list[Chunk] = []
-    for sec in sections(doc.text, fallback_title=_fallback_title(doc.source)):
+    for sec in sections(doc, fallback_title=_fallback_title(doc.source)):
+        units = [u for b in sec.blocks for u in units_of(doc, b)]
+        if not units and sec.heading is not None:
+            units = units_of(doc, sec.heading)  # a heading with nothing under it is content itself
+        if not units:
+            continue
         title_len = min(len(tokenizer.encode(sec.title, add_special_tokens=False).ids), TITLE_TOKENS) if sec.title else 0
-        budget = max(32, chunk_tokens - title_len)
-        sents = _sentences_with_tokens(doc.text, sec, tokenizer, budget)
-        for group in _pack(sents, budget, overlap_tokens):
-            chunks.append(_make_chunk(doc, sec.title, [s for s, _ in group], lines))
+        header_len = HEADER_TOKENS if any(u.header for u in units) else 0
+        budget = max(32, chunk_tokens - title_len - header_len)
+        sized = _sized(doc, units, tokenizer, budget)
+        for group in _pack(sized, budget, overlap_tokens):
+            chunks.append(_make_chunk(doc, sec.title, [u for u, _ in group], lines))
     return chunks
 
 
@@ -95,38 +176,38 @@ def _fallback_title(source: str) -> str:
     return name.rsplit(".", 1)[0].replace("_", " ")
 
 
-def _sentences_with_tokens(text: str, sec: Section, tokenizer, budget: int) -> list[tuple[tuple[int, int], int]]:
-    spans = [sp for a, b in sec.spans for sp in split_sentences(text, a, b)]
-    encs = tokenizer.encode_batch([text[a:b] for a, b in spans], add_special_tokens=False)
+def _sized(doc: Document, units: list[Unit], tokenizer, budget: int) -> list[tuple[Unit, int]]:
+    encs = tokenizer.encode_batch([u.text for u in units], add_special_tokens=False)
     out = []
-    for (a, b), enc in zip(spans, encs):
+    for u, enc in zip(units, encs):
         if len(enc.ids) <= budget:
-            out.append(((a, b), len(enc.ids)))
+            out.append((u, len(enc.ids)))
         else:
-            out.extend(_split_long(text, a, enc.offsets, budget))
+            out.extend(_split_long(doc, u, enc.offsets, budget))
     return out
 
 
-def _split_long(text: str, base: int, offsets, budget: int):
-    """Cut an over-long 'sentence' (a table row, a run-on line) at word boundaries into budget-sized pieces."""
+def _split_long(doc: Document, u: Unit, offsets, budget: int) -> list[tuple[Unit, int]]:
+    """Cut an over-long unit (a run-on sentence, a wide table row) at word boundaries into
+    budget-sized pieces, each with its own source span."""
+    norm = normalize(doc.text, u.start, u.end)  # the same text as u.text, with its offset map
     pieces, i, n = [], 0, len(offsets)
     while i < n:
         j = min(i + budget, n)
-        # back off to a token that starts a new word so no word is cut in half
         while j < n and j > i + 1 and offsets[j][0] == offsets[j - 1][1]:
-            j -= 1
-        a, b = base + offsets[i][0], base + offsets[j - 1][1]
-        seg = text[a:b]
-        pieces.append(((a + len(seg) - len(seg.lstrip()), b - (len(seg) - len(seg.rstrip()))), j - i))
+            j -= 1  # back off to a token that starts a new word so no word is cut in half
+        a, b = offsets[i][0], offsets[j - 1][1]
+        s, e = norm.span(a, b)
+        pieces.append((Unit(s, e, norm.text[a:b], u.kind, u.page, u.header), j - i))
         i = j
     return pieces
 
 
-def _pack(sents, budget: int, overlap: int):
-    """Greedy packing of (span, tokens) into groups of <= budget tokens; the next group repeats
-    trailing sentences of the previous one up to `overlap` tokens."""
+def _pack(sized, budget: int, overlap: int):
+    """Greedy packing of (unit, tokens) into groups of <= budget tokens; the next group repeats
+    trailing units of the previous one up to `overlap` tokens."""
     groups, cur, used = [], [], 0
-    for item in sents:
+    for item in sized:
         _, n = item
         if cur and used + n > budget:
             groups.append(cur)
@@ -144,9 +225,8 @@ def _pack(sents, budget: int, overlap: int):
     return groups
 
 
-def _make_chunk(doc: SourceText, section: str, spans: list[tuple[int, int]], lines: LineIndex) -> Chunk:
-    start, end = spans[0][0], spans[-1][1]
+def _make_chunk(doc: Document, section: str, units: list[Unit], lines: LineIndex) -> Chunk:
+    start, end = units[0].start, units[-1].end
     cid = hashlib.sha1(f"{doc.source}\x00{doc.sha}\x00{start}\x00{end}".encode()).hexdigest()[:24]
-    text = " ".join(doc.text[a:b] for a, b in spans)
     return Chunk(cid, doc.source, doc.sha, section, start, end, lines.line(start), lines.line(end - 1),
-                 text, tuple(spans))
+                 tuple(units), units[0].page, units[-1].page)

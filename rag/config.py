@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import RagError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sentences carry page, kind, header and the verbatim quote
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 # field name -> (environment variable, type)

@@ -4,7 +4,7 @@ Names come from users (browser uploads), so they are checked before any path is 
 is one plain file name -- no folders, no '..', not absolute, not hidden -- with a supported
 suffix. An upload is written to a hidden temporary file, read once the way ingest will read it,
 and only then renamed into place, so a bad upload changes nothing. Re-indexing is the caller's
-job (`Assistant.ingest`). Not here: reading documents (`rag.load`), indexing (`rag.ingest`).
+job (`Assistant.ingest`). Not here: reading documents (`rag.read`), indexing (`rag.ingest`).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import SUPPORTED_SUFFIXES
 from .errors import DocumentError
-from .load import MAX_FILE_BYTES, read_source
+from .read import MAX_FILE_BYTES, read_document
 
 MAX_NAME_CHARS = 200
 
@@ -74,7 +74,7 @@ def save_upload(docs_dir: str | Path, filename: str, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         try:
-            read_source(Path(tmp), name)
+            read_document(Path(tmp), name)
         except DocumentError as e:
             raise DocumentError(f"{name}: {e}") from e
         os.replace(tmp, target)

@@ -6,7 +6,7 @@ Commit protocol (see `rag.store`): mark `pending` -> write chunks and sentences 
 points at the new hash (the commit) -> delete the old version. A run killed anywhere leaves the
 old version live; the next run rolls back what was pending and finishes what was being deleted.
 One ingest per index at a time (a file lock); queries may run throughout.
-Not here: reading one file (`rag.load`), chunking (`rag.chunk`).
+Not here: reading one file (`rag.read`), chunking (`rag.chunk`).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from .config import SUPPORTED_SUFFIXES, Config
 from .embed import Embedder, word_piece_tokenizer
 from .errors import DocumentError, IndexBusyError, IndexStateError
 from .lexical import LexicalIndex
-from .load import SourceText, file_sha, read_source
+from .read import Document, file_sha, read_document
 from .store import FileRecord, Store, chunk_meta, is_live, sentence_id
 from .types import IngestReport
 
@@ -165,16 +165,16 @@ class Ingestor:
 
         tok = word_piece_tokenizer()
         done: list[tuple[str, int]] = []
-        batch: list[tuple[SourceText, list[Chunk]]] = []
+        batch: list[tuple[Document, list[Chunk]]] = []
         bar = tqdm(total=len(todo), desc="ingest", unit="file", disable=not progress or not todo)
         for i, f in enumerate(todo):
             if on_progress:
                 on_progress(i, len(todo), f.source)
             try:
-                doc = read_source(f.path, f.source)
+                doc = read_document(f.path, f.source)
                 chunks = chunk_document(doc, tok, self.cfg.chunk_tokens, self.cfg.overlap_tokens)
                 if not chunks:
-                    raise DocumentError("no content left after removing boilerplate")
+                    raise DocumentError("no content found (only page furniture or blank pages)")
             except DocumentError as e:
                 skipped.append((f.source, str(e)))
                 bar.update(1)
@@ -192,17 +192,18 @@ class Ingestor:
             on_progress(len(todo), len(todo), "")
         return done
 
-    def _commit(self, batch: list[tuple[SourceText, list[Chunk]]], manifest) -> list[tuple[str, int]]:
+    def _commit(self, batch: list[tuple[Document, list[Chunk]]], manifest) -> list[tuple[str, int]]:
         # 1. intent: a crash from here on rolls these versions back
         self.store.set_files({doc.source: FileRecord(manifest[doc.source].sha if doc.source in manifest else "",
                                                      pending=doc.sha) for doc, _ in batch})
         chunks = [c for _, cs in batch for c in cs]
         sents = _unique_sentences(batch)
-        vecs = self.embedder.embed([c.embed_text for c in chunks] + [s[1] for s in sents])
+        vecs = self.embedder.embed([c.embed_text for c in chunks] + [s[3] for s in sents])
         chunk_vecs, sent_vecs = vecs[:len(chunks)], vecs[len(chunks):]
         # 2. write the new version (not live yet: the manifest still names the old hash)
+        doc_meta = {doc.source: _doc_meta(doc) for doc, _ in batch}
         self.store.add("chunks", [c.id for c in chunks], chunk_vecs, [c.text for c in chunks],
-                       [chunk_meta(c) for c in chunks])
+                       [chunk_meta(c) | doc_meta[c.source] for c in chunks])
         self.store.add("sentences", [s[0] for s in sents], sent_vecs, [s[1] for s in sents], [s[2] for s in sents])
         self.store.set_files({doc.source: FileRecord(doc.sha) for doc, _ in batch})  # 3. commit
         for doc, _ in batch:
@@ -211,19 +212,34 @@ class Ingestor:
         return [(doc.source, len(cs)) for doc, cs in batch]
 
 
-def _unique_sentences(batch) -> list[tuple[str, str, dict]]:
-    """(id, text, metadata) of each sentence once, even when overlapping chunks share it."""
+def _doc_meta(doc: Document) -> dict:
+    """What each chunk records about its document (for listing and filtering by title, author, date)."""
+    m = doc.metadata
+    return {"format": doc.format, "title": m.title[:300], "author": m.author[:200], "date": m.date[:40],
+            "pages": m.pages}
+
+
+def _unique_sentences(batch) -> list[tuple[str, str, dict, str]]:
+    """(id, text, metadata, text to embed) of each unit once, even when overlapping chunks share it.
+
+    The stored text is normalised (hyphenation joined, ligatures folded); `quote` in the metadata
+    keeps the source span verbatim when it differs, for citations."""
     out, seen = [], set()
     for doc, chunks in batch:
         lines = LineIndex(doc.text)
         for c in chunks:
-            for a, b in c.sentences:
-                sid = sentence_id(doc.source, doc.sha, a, b)
+            for u in c.units:
+                sid = sentence_id(doc.source, doc.sha, u.start, u.end)
                 if sid in seen:
                     continue
                 seen.add(sid)
-                out.append((sid, doc.text[a:b], {"source": doc.source, "sha": doc.sha, "start": a, "end": b,
-                                                 "chunk": c.id, "section": c.section,
-                                                 "line_start": lines.line(a), "line_end": lines.line(b - 1)}))
+                meta = {"source": doc.source, "sha": doc.sha, "start": u.start, "end": u.end, "chunk": c.id,
+                        "section": c.section, "line_start": lines.line(u.start), "line_end": lines.line(u.end - 1),
+                        "page": u.page, "kind": u.kind}
+                raw = doc.text[u.start:u.end]
+                if raw != u.text:
+                    meta["quote"] = raw
+                if u.header:
+                    meta["header"] = u.header
+                out.append((sid, u.text, meta, u.embed_text))
     return out
-

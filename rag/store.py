@@ -52,7 +52,10 @@ def sentence_id(source: str, sha: str, start: int, end: int) -> str:
 class Store:
     def __init__(self, cfg: Config, model_id: str):
         self.cfg = cfg
-        self.stamp = {"schema": SCHEMA_VERSION, "model": model_id, "chunking": cfg.chunking}
+        from .read.document import reader_stamp
+
+        # Anything that changes what is stored: a different value rebuilds the index.
+        self.stamp = {"schema": SCHEMA_VERSION, "model": model_id, "chunking": cfg.chunking, "reader": reader_stamp()}
         self._client = None
         self._cols: dict[str, object] = {}
 
@@ -269,6 +272,7 @@ class Store:
 def chunk_meta(chunk) -> dict:
     return {"source": chunk.source, "sha": chunk.sha, "section": chunk.section, "start": chunk.start,
             "end": chunk.end, "line_start": chunk.line_start, "line_end": chunk.line_end,
+            "page": chunk.page, "page_end": chunk.page_end,
             "sents": json.dumps(chunk.sentences, separators=(",", ":"))}
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 class Citation:
     """One numbered source of an answer: a verbatim span of the original file.
 
-    `quote == source_text[start:end]` where source_text is the file decoded as UTF-8
-    (for .pdf/.docx/.html: the text extracted from it, see `rag.load`); lines are 1-based.
+    `quote == source_text[start:end]` where source_text is `rag.read_document(path).text` (the file
+    decoded as UTF-8; for .pdf/.docx/.html the text extracted from it); lines and pages are
+    1-based, `page` is 0 for formats without pages. `text` is the same span as the answer reads
+    it (a PDF's hyphenation joined, line breaks as spaces).
     """
 
     n: int
@@ -21,10 +23,22 @@ class Citation:
     quote: str
     score: float
     section: str = ""
+    page: int = 0
+    text: str = ""
+
+    @property
+    def location(self) -> str:
+        return location(self.page, self.line_start, self.line_end)
 
     def __str__(self) -> str:
-        lines = f"line {self.line_start}" if self.line_start == self.line_end else f"lines {self.line_start}-{self.line_end}"
-        return f"[{self.n}] {self.source}, {lines}: \u201c{self.quote}\u201d"
+        return f"[{self.n}] {self.source}, {self.location}: \u201c{self.text or self.quote}\u201d"
+
+
+def location(page: int, line_start: int, line_end: int) -> str:
+    """Where a span is, as a reader looks for it: the page of a PDF, else the lines."""
+    if page:
+        return f"p. {page}"
+    return f"line {line_start}" if line_start == line_end else f"lines {line_start}\u2013{line_end}"
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,11 @@ class Hit:
     section: str = ""
     line_start: int = 0
     line_end: int = 0
+    page: int = 0
+
+    @property
+    def location(self) -> str:
+        return location(self.page, self.line_start, self.line_end)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from rag.chunk import chunk_document
 from rag.config import PROJECT_ROOT
 from rag.embed import word_piece_tokenizer
 from rag.ingest import ingest_lock
-from rag.load import MAX_FILE_BYTES, file_sha, read_source
+from rag.read import MAX_FILE_BYTES, file_sha, read_document
 from rag.store import is_live
 
 SEEDS = PROJECT_ROOT / "seeds"
@@ -38,7 +38,7 @@ def _split_seeds(docs: Path, parts: int = 4) -> None:
 
 
 def _expected_ids(a: Assistant, path: Path, source: str) -> tuple[str, set[str]]:
-    doc = read_source(path, source)
+    doc = read_document(path, source)
     cs = chunk_document(doc, word_piece_tokenizer(), a.config.chunk_tokens, a.config.overlap_tokens)
     return doc.sha, {c.id for c in cs}
 
@@ -282,7 +282,7 @@ def test_huge_file_is_refused_without_reading_it(hostile):
     tracemalloc.start()
     try:
         with pytest.raises(Exception, match="over the 20 MB limit"):
-            read_source(path, "huge.txt")
+            read_document(path, "huge.txt")
         file_sha(path)  # hashed in blocks
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -18,8 +18,9 @@ import gradio as gr
 from rag import Assistant, RagError
 from rag.config import SUPPORTED_SUFFIXES
 from rag.documents import remove_document, save_upload
+from rag.types import location
 
-from .render import answer_html, lines_label, parse_cite_token, partial_html, source_view_html, start_screen
+from .render import answer_html, parse_cite_token, partial_html, source_view_html, start_screen
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
 SEED_EXAMPLES = [
@@ -130,9 +131,11 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
         """Open the viewer on a citation: the document with the cited span highlighted."""
         try:
             source, start, end = parse_cite_token(token)
-            text = a.source_text(source)
-            lines = lines_label(text.count("\n", 0, start) + 1, text.count("\n", 0, max(start, end - 1)) + 1)
-            view = source_view_html(source, text, start, end, lines)
+            doc = a.document(source)
+            text = doc.text
+            where = location(doc.page_at(start), text.count("\n", 0, start) + 1,
+                             text.count("\n", 0, max(start, end - 1)) + 1)
+            view = source_view_html(source, text, start, end, where)
         except (ValueError, RagError, OSError) as e:
             view = f"<p>Cannot show this source: {e}</p>"
         return gr.update(visible=True), view

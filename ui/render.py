@@ -31,12 +31,8 @@ def parse_cite_token(token: str) -> tuple[str, int, int]:
     return unquote(source), start_i, end_i
 
 
-def lines_label(line_start: int, line_end: int) -> str:
-    return f"line {line_start}" if line_start == line_end else f"lines {line_start}\u2013{line_end}"
-
-
 def _link(c, label: str) -> str:
-    title = html.escape(f"{c.source}, {lines_label(c.line_start, c.line_end)}", quote=True)
+    title = html.escape(f"{c.source}, {c.location}", quote=True)
     return (f'<a class="rag-cite" href="{CITE_PREFIX}{cite_token(c.source, c.start, c.end)}" '
             f'title="{title}">{label}</a>')
 
@@ -55,8 +51,8 @@ def answer_html(ans) -> str:
         parts.append(f"<p><em>{html.escape(ans.notice)}</em></p>")
     if ans.citations and not ans.abstained:  # a declined answer shows no sources
         items = "".join(
-            f'<li>{_link(c, f"[{c.n}] " + html.escape(c.source) + ", " + lines_label(c.line_start, c.line_end))}'
-            f"<br><q>{html.escape(c.quote)}</q></li>"
+            f'<li>{_link(c, f"[{c.n}] " + html.escape(c.source) + ", " + c.location)}'
+            f"<br><q>{html.escape(c.text or c.quote)}</q></li>"
             for c in ans.citations)
         parts.append(f'<div class="rag-sources"><strong>Sources</strong><ul>{items}</ul></div>')
     return "\n".join(parts)

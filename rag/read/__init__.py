@@ -1,0 +1,70 @@
+"""Read one file into a `Document`: its source text, content blocks, pages and metadata.
+
+    from rag import read_document
+    doc = read_document("paper.pdf")
+    doc.metadata.title, doc.pages[:2], [doc.text[b.start:b.end] for b in doc.blocks[:3]]
+
+One module per format (`text`, `html`, `pdf`, `docx`); each returns a `Document` whose blocks
+leave out only what is not content (web-page furniture, running headers, page numbers).
+Not here: sentence splitting and chunking (`rag.chunk`), folders and the index (`rag.ingest`).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..config import SUPPORTED_SUFFIXES
+from ..errors import DocumentError
+from .document import READER_VERSION, Block, Document, Metadata
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are skipped with a message, not half-read
+
+__all__ = ["read_document", "Document", "Block", "Metadata", "READER_VERSION", "MAX_FILE_BYTES",
+           "SUPPORTED_SUFFIXES", "file_sha"]
+
+
+def file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_document(path: str | Path, source: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """Read `path` into a Document or raise DocumentError saying why not.
+
+    `source` is the name citations show (default: the file name).
+    """
+    path = Path(path)
+    source = source or path.name
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        data = path.read_bytes()
+    except OSError as e:
+        raise DocumentError(f"cannot read file: {e.strerror or e}") from e
+    sha = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix in (".txt", ".md"):
+        from .text import read_text
+
+        doc = read_text(data, source, sha, markdown=suffix == ".md")
+    elif suffix in (".html", ".htm"):
+        from .html import read_html
+
+        doc = read_html(data, source, sha)
+    elif suffix == ".pdf":
+        from .pdf import read_pdf
+
+        doc = read_pdf(data, source, sha)
+    elif suffix == ".docx":
+        from .docx import read_docx
+
+        doc = read_docx(data, source, sha)
+    else:
+        raise DocumentError(f"unsupported file type {suffix or '(none)'}")
+    if not doc.text.strip():
+        raise DocumentError("no text in file")
+    return doc

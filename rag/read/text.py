@@ -1,0 +1,237 @@
+"""Plain text and Markdown: decode, split into blocks, keep the body, find title/author/date.
+
+Blocks: a run of non-blank lines is one paragraph when it is hard-wrapped (its lines fill the
+file's usual line width), otherwise each line is its own block: a web page saved as text puts
+one paragraph, heading or menu entry on each line. Markdown headings, list items, table rows
+and code fences are recognised by their syntax. Web-page furniture in a .txt file is left out
+by a learned block classifier (`rag.read.boilerplate`); Markdown is authored text, kept whole.
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import DocumentError
+from .document import Block, Document, Metadata
+
+_LIST_ITEM = re.compile(r"^\s*([-*+\u2022\u25aa\u25cf]|\d{1,3}[.)]|[a-z][.)])\s+\S")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_TERMINAL = ".,;:!?\"'\u201d\u2019)]|"
+# "By Jane Doe", "By Jane Doe and John Roe | Reuters": a general byline shape, kept as a block
+# (so "who wrote this?" can be answered and cited) and read into the metadata.
+_BYLINE = re.compile(r"^by\s+([A-Z][\w.'\u2019-]+(?:\s+(?:[A-Z][\w.'\u2019-]+|and|&|de|van|von|der|la),?){0,8})",
+                     re.IGNORECASE)
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_DATE = re.compile(
+    rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})[a-z]*\.?\s+\d{{4}})\b",
+    re.IGNORECASE)
+
+
+def decode_text(data: bytes) -> str:
+    if _looks_binary(data):
+        raise DocumentError("binary content, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # only for the rare non-UTF-8 file
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None or best.encoding is None:
+        raise DocumentError("text is not UTF-8 and its encoding could not be detected")
+    # Single-byte code pages often tie (Western text scores the same as cp1250, cp1257 or mac_roman);
+    # the tie goes to cp1252, by far the most common legacy encoding of the documents we meet.
+    if best.encoding != "cp1252":
+        tied = any(m.encoding == "cp1252" and m.chaos <= best.chaos + 0.01 for m in matches)
+        if tied or best.encoding.startswith("mac_"):
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+    return str(best)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return len(head) > 0 and control / len(head) > 0.05
+
+
+def read_text(data: bytes, source: str, sha: str, markdown: bool = False) -> Document:
+    text = decode_text(data)
+    blocks = markdown_blocks(text) if markdown else text_blocks(text)
+    if not markdown:
+        blocks = keep_body(text, blocks)
+    meta = find_metadata(text, blocks)
+    return Document(source, text, sha, "md" if markdown else "txt", tuple(blocks), (), meta)
+
+
+# -- lines and blocks ----------------------------------------------------------------------------
+
+def lines_of(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line's stripped content; (p, p) for a blank line."""
+    out, pos = [], 0
+    for raw in text.splitlines(keepends=True):
+        body = raw.rstrip("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029")
+        lead = len(body) - len(body.lstrip())
+        stripped = body.strip()
+        out.append((pos + lead, pos + lead + len(stripped)))
+        pos += len(raw)
+    return out
+
+
+def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int:
+    """The width a hard-wrapped file fills: the 90th percentile of non-blank line lengths."""
+    lens = sorted(e - s for s, e in lines if e > s)
+    return lens[int(0.9 * (len(lens) - 1))] if lens else 0
+
+
+def _continues(text: str, prev: tuple[int, int], cur: tuple[int, int], width: int) -> bool:
+    """Does line `cur` continue the paragraph of line `prev` (a hard-wrapped file)?"""
+    # A wrapped line fills most of the width; 40-100 columns covers the usual wrap settings.
+    if not 40 <= width <= 100 or (prev[1] - prev[0]) < 0.7 * width:
+        return False
+    ptxt, ctxt = text[prev[0]:prev[1]], text[cur[0]:cur[1]]
+    return not (ptxt.endswith(":") or _LIST_ITEM.match(ctxt) or ctxt.startswith("#"))
+
+
+def text_blocks(text: str) -> list[Block]:
+    lines = lines_of(text)
+    width = _wrap_width(text, lines)
+    spans: list[list[int]] = []
+    prev = None
+    for ln in lines:
+        if ln[1] == ln[0]:
+            prev = None
+            continue
+        if prev is not None and _continues(text, prev, ln, width):
+            spans[-1][1] = ln[1]
+        else:
+            spans.append([ln[0], ln[1]])
+        prev = ln
+    return _classify_plain(text, [(a, b) for a, b in spans])
+
+
+def _classify_plain(text: str, spans: list[tuple[int, int]]) -> list[Block]:
+    """Kinds for plain-text blocks: a short title-like line before text is a heading."""
+    out = []
+    for i, (a, b) in enumerate(spans):
+        t = text[a:b]
+        nxt = text[spans[i + 1][0]:spans[i + 1][1]] if i + 1 < len(spans) else ""
+        after_by = i > 0 and text[spans[i - 1][0]:spans[i - 1][1]].lower() == "by" and len(t.split()) <= 5
+        if (t.lower() == "by" and 0 < len(nxt.split()) <= 5) or after_by:
+            kind = "meta"  # "By" on its own line and the name on the next
+        elif _LIST_ITEM.match(t):
+            kind = "list_item"
+        elif _BYLINE.match(t) and len(t) <= 80 or (_DATE.search(t) and len(t.split()) <= 8):
+            kind = "meta"
+        elif _title_like(t, 30 if i == 0 else 16) and (i == 0 or _paragraph_like(nxt)):
+            kind = "heading"
+        elif "\t" in t or re.search(r"\S {3,}\S", t):
+            kind = "table_row"  # columns aligned with tabs or runs of spaces
+        else:
+            kind = "paragraph"
+        out.append(Block(kind, a, b, level=1 if (kind == "heading" and i == 0) else (2 if kind == "heading" else 0)))
+    return out
+
+
+def _title_like(t: str, max_words: int) -> bool:
+    words = len(t.split())
+    return (0 < words <= max_words and len(t) <= 160 and t[-1] not in _TERMINAL
+            and any(c.isalpha() for c in t) and not _LIST_ITEM.match(t))
+
+
+def _paragraph_like(t: str) -> bool:
+    words = len(t.split())
+    return words >= 20 or (words > 8 and t[-1:] in ".!?\"\u201d\u2019'")
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    lines = lines_of(text)
+    out: list[Block] = []
+    para: list[int] | None = None
+    in_fence = False
+    fence_start = 0
+    header = ""
+    for s, e in lines:
+        t = text[s:e]
+        if in_fence:
+            if _FENCE.match(t):
+                out.append(Block("code", fence_start, e))
+                in_fence = False
+            continue
+        if _FENCE.match(t):
+            para, in_fence, fence_start = None, True, s
+            continue
+        if e == s:
+            para, header = None, ""
+            continue
+        m = _MD_HEADING.match(t)
+        if m:
+            out.append(Block("heading", s, e, level=len(m.group(1))))
+            para = None
+        elif t.lstrip().startswith("|"):
+            if _MD_TABLE_RULE.match(t):
+                if out and out[-1].kind == "table_row":  # the row above was the header
+                    prev = out.pop()
+                    header = text[prev.start:prev.end]
+                    out.append(Block("table_row", prev.start, prev.end, header=header))
+            else:
+                out.append(Block("table_row", s, e, header=header))
+            para = None
+        elif _LIST_ITEM.match(t):
+            out.append(Block("list_item", s, e))
+            para = [len(out) - 1]
+        elif para is not None and out and out[para[0]].kind in ("paragraph", "list_item"):
+            b = out[para[0]]
+            out[para[0]] = Block(b.kind, b.start, e)  # a paragraph (or list item) continues on this line
+        else:
+            out.append(Block("paragraph", s, e))
+            para = [len(out) - 1]
+    if in_fence:  # an unclosed fence: keep what follows it as code rather than lose it
+        out.append(Block("code", fence_start, len(text.rstrip())))
+    return out
+
+
+# -- body and metadata ---------------------------------------------------------------------------
+
+def keep_body(text: str, blocks: list[Block]) -> list[Block]:
+    """Leave out web-page furniture: the learned classifier decides; bylines and dates stay."""
+    if len(blocks) < 2:
+        return blocks
+    from .boilerplate import body_mask
+
+    mask = body_mask([text[b.start:b.end] for b in blocks])
+    return [b for b, keep in zip(blocks, mask) if keep or b.kind == "meta"]
+
+
+def find_metadata(text: str, blocks: list[Block]) -> Metadata:
+    title = author = date = ""
+    for b in blocks[:40]:  # the head of the document
+        t = text[b.start:b.end].strip()
+        if not title and b.kind == "heading":
+            title = t.lstrip("#").strip()
+        if not author and b.kind == "meta":
+            m = _BYLINE.match(t)
+            if m:
+                author = m.group(1).strip(" ,")
+        if not date:
+            m = _DATE.search(t) if len(t.split()) <= 8 else None
+            if m:
+                date = m.group(1)
+    # "By" alone on its line, the name on the next (how some pages save as text)
+    if not author:
+        for i, (s, e) in enumerate(lines := [ln for ln in lines_of(text) if ln[1] > ln[0]][:60]):
+            if text[s:e].strip().lower() == "by" and i + 1 < len(lines):
+                name = text[lines[i + 1][0]:lines[i + 1][1]].strip()
+                if 0 < len(name.split()) <= 5:
+                    author = name
+                break
+    if not title and blocks:
+        first = text[blocks[0].start:blocks[0].end].strip()
+        title = first if len(first) <= 160 else ""
+    return Metadata(title=title, author=author, date=date)
