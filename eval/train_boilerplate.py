@@ -231,13 +231,16 @@ class Scorer:
         return {"f1": m["f1"], "precision": m["precision"], "recall": m["recall"]}
 
     def retention(self, kept_by_doc: dict[str, list[bool]]) -> float:
-        """Share of characters kept, over all dev prose documents together."""
-        tot = kept = 0
+        """Share of characters kept in the dev prose documents: the worst corpus's share, so that a
+        corpus of long converted reports (covid_qa) is not outvoted by thousands of short abstracts.
+        (Pooled over all corpora, the first model kept 99.50% on dev but 98.5% of covid_qa's test docs.)"""
+        tot: dict[str, int] = {}
+        kept: dict[str, int] = {}
         for d in self.prose:
             c = [len(b) for b in d.blocks]
-            tot += sum(c)
-            kept += sum(n for n, k in zip(c, kept_by_doc[d.name]) if k)
-        return kept / tot
+            tot[d.kind] = tot.get(d.kind, 0) + sum(c)
+            kept[d.kind] = kept.get(d.kind, 0) + sum(n for n, k in zip(c, kept_by_doc[d.name]) if k)
+        return min(kept[k] / tot[k] for k in tot)
 
 
 _PROSE_COL = bp.FEATURES.index("is_prose")
@@ -345,7 +348,7 @@ PROSE_SHARE = 0.5
 # tables: no article; every one of the 95 benchmark pages has one) and documents the classifier
 # would keep under 2% of. Measured on dev by main() (printed, and in the model card).
 GUARD = {"min_blocks": 8, "min_prose_blocks": 1, "min_kept_share": 0.02}
-THRESHOLDS = [0.02] + [round(0.05 * k, 2) for k in range(1, 20)]
+THRESHOLDS = [0.01, 0.02, 0.03] + [round(0.05 * k, 2) for k in range(1, 20)]
 
 
 def _stop_words():

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .read.document import Block, Document
-from .read.normalize import normalize
+from .read.normalize import hyphenated_words, normalize
 
 TITLE_TOKENS = 40  # at most this many word pieces of the section title go in front of a chunk
 HEADER_TOKENS = 40  # and at most this many of a table's column headers
@@ -135,8 +135,8 @@ def sections(doc: Document, fallback_title: str = "") -> list[_Section]:
     return out
 
 
-def units_of(doc: Document, block: Block) -> list[Unit]:
-    norm = normalize(doc.text, block.start, block.end)
+def units_of(doc: Document, block: Block, hyphenated: frozenset[str] = frozenset()) -> list[Unit]:
+    norm = normalize(doc.text, block.start, block.end, hyphenated)
     if not norm.text:
         return []
     if block.kind in ("table_row", "heading", "code", "meta"):
@@ -155,17 +155,18 @@ def units_of(doc: Document, block: Block) -> list[Unit]:
 def chunk_document(doc: Document, tokenizer, chunk_tokens: int, overlap_tokens: int) -> list[Chunk]:
     """All chunks of one document, in order."""
     lines = LineIndex(doc.text)
+    hyphenated = hyphenated_words(doc.text) if doc.format == "pdf" else frozenset()
     chunks: list[Chunk] = []
-    for sec in sections(doc, fallback_title=_fallback_title(doc.source)):
-        units = [u for b in sec.blocks for u in units_of(doc, b)]
+    for sec in sections(doc, fallback_title=doc.metadata.title or _fallback_title(doc.source)):
+        units = [u for b in sec.blocks for u in units_of(doc, b, hyphenated)]
         if not units and sec.heading is not None:
-            units = units_of(doc, sec.heading)  # a heading with nothing under it is content itself
+            units = units_of(doc, sec.heading, hyphenated)  # a heading with nothing under it is content itself
         if not units:
             continue
         title_len = min(len(tokenizer.encode(sec.title, add_special_tokens=False).ids), TITLE_TOKENS) if sec.title else 0
         header_len = HEADER_TOKENS if any(u.header for u in units) else 0
         budget = max(32, chunk_tokens - title_len - header_len)
-        sized = _sized(doc, units, tokenizer, budget)
+        sized = _sized(doc, units, tokenizer, budget, hyphenated)
         for group in _pack(sized, budget, overlap_tokens):
             chunks.append(_make_chunk(doc, sec.title, [u for u, _ in group], lines))
     return chunks
@@ -176,21 +177,22 @@ def _fallback_title(source: str) -> str:
     return name.rsplit(".", 1)[0].replace("_", " ")
 
 
-def _sized(doc: Document, units: list[Unit], tokenizer, budget: int) -> list[tuple[Unit, int]]:
+def _sized(doc: Document, units: list[Unit], tokenizer, budget: int,
+           hyphenated: frozenset[str]) -> list[tuple[Unit, int]]:
     encs = tokenizer.encode_batch([u.text for u in units], add_special_tokens=False)
     out = []
     for u, enc in zip(units, encs):
         if len(enc.ids) <= budget:
             out.append((u, len(enc.ids)))
         else:
-            out.extend(_split_long(doc, u, enc.offsets, budget))
+            out.extend(_split_long(doc, u, enc.offsets, budget, hyphenated))
     return out
 
 
-def _split_long(doc: Document, u: Unit, offsets, budget: int) -> list[tuple[Unit, int]]:
+def _split_long(doc: Document, u: Unit, offsets, budget: int, hyphenated: frozenset[str]) -> list[tuple[Unit, int]]:
     """Cut an over-long unit (a run-on sentence, a wide table row) at word boundaries into
     budget-sized pieces, each with its own source span."""
-    norm = normalize(doc.text, u.start, u.end)  # the same text as u.text, with its offset map
+    norm = normalize(doc.text, u.start, u.end, hyphenated)  # the same text as u.text, with its offset map
     pieces, i, n = [], 0, len(offsets)
     while i < n:
         j = min(i + budget, n)

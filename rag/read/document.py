@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 # Bumped whenever a reader's output changes: the index records it (with the boilerplate model's
 # hash, see `reader_stamp`) and re-reads every file.
-READER_VERSION = 2
+READER_VERSION = 3
 
 BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "code")
 

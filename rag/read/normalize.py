@@ -22,6 +22,16 @@ _FOLD = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb0
 # real hyphen and only the line break goes. PDFium marks both kinds alike, so the shape decides.
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])[-\u00ad\ufffe\u2010][ \t]*\r?\n[ \t]*(?=[A-Za-z0-9])")
 _WORD_BEFORE = re.compile(r"[\w-]*$")
+_WORD_AFTER = re.compile(r"\w*")
+# A hyphenated word written within a line ("fine-tuning"), i.e. not at a line end.
+_INLINE_HYPHENATED = re.compile(r"\b([a-z]+-[a-z]+)\b(?![ \t]*\r?\n)")
+
+
+def hyphenated_words(text: str) -> frozenset[str]:
+    """Hyphenated words a document writes within its lines. A line-end "fine-\ntuning" keeps its
+    hyphen when the document writes "fine-tuning" elsewhere: on the aragog papers 134 of 2,299
+    joins (6%) made words like "finetuning" or "pretrained" that the paper itself never used."""
+    return frozenset(m.group(1) for m in _INLINE_HYPHENATED.finditer(text.lower()))
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2009\u202f]+")
 
 
@@ -40,15 +50,20 @@ class Normalized:
         return self.to_source(a), self.offsets[b - 1] + 1
 
 
-def normalize(source: str, start: int = 0, end: int | None = None) -> Normalized:
-    """Normalise source[start:end]: join hyphenated line breaks, fold ligatures, collapse whitespace."""
+def normalize(source: str, start: int = 0, end: int | None = None,
+              hyphenated: frozenset[str] = frozenset()) -> Normalized:
+    """Normalise source[start:end]: join hyphenated line breaks, fold ligatures, collapse whitespace.
+
+    `hyphenated` (from `hyphenated_words` of the whole document) names words whose line-end hyphen stays."""
     end = len(source) if end is None else end
     seg = source[start:end]
     joins = {}  # offset of a line-end hyphen -> (where the next line's text starts, keep the hyphen?)
     for m in _HYPHEN_BREAK.finditer(seg):
         before = _WORD_BEFORE.search(seg, 0, m.start()).group(0)
+        after = _WORD_AFTER.match(seg, m.end()).group(0)
         broken_word = (seg[m.start()] == "\u00ad" or (seg[m.start() - 1].islower() and seg[m.end()].islower()
-                                                       and "-" not in before))
+                                                       and "-" not in before
+                                                       and f"{before}-{after}".lower() not in hyphenated))
         joins[m.start()] = (m.end(), not broken_word)
     out: list[str] = []
     offs: list[int] = []
