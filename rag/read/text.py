@@ -92,8 +92,10 @@ def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int:
 
 def _continues(text: str, prev: tuple[int, int], cur: tuple[int, int], width: int) -> bool:
     """Does line `cur` continue the paragraph of line `prev` (a hard-wrapped file)?"""
-    # A wrapped line fills most of the width; 40-100 columns covers the usual wrap settings.
-    if not 40 <= width <= 100 or (prev[1] - prev[0]) < 0.7 * width:
+    # A wrapped line fills most of the width. 40-160 columns covers the usual wrap settings and text
+    # converted from PDF pages (covid_qa's reports: ~110 columns; a narrower range left their
+    # paragraphs as line fragments, which the boilerplate classifier then dropped).
+    if not 40 <= width <= 160 or (prev[1] - prev[0]) < 0.7 * width:
         return False
     ptxt, ctxt = text[prev[0]:prev[1]], text[cur[0]:cur[1]]
     return not (ptxt.endswith(":") or _LIST_ITEM.match(ctxt) or ctxt.startswith("#"))
