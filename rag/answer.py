@@ -1,11 +1,16 @@
-"""The default answerer: extractive, grounded, cited. No LLM.
+"""The default answerer: extractive, grounded, cited. No LLM, no I/O.
 
-From the sentences of the top retrieved chunks it picks the one(s) that answer the question,
-scoring each by embedding similarity to the question, coverage of the question's content words,
-the rank of its chunk and whether it holds the kind of thing asked for (a number for "how many").
-It adds sentences when the question asks for several things, and shows figures side by side when
-sources disagree. It declines when even the best sentence is not relevant enough; the thresholds
-come from measurements on dev data (see eval/), never from particular questions.
+`answer(question, candidates, qvec, history, model)` is a pure function. The candidates come from
+retrieval with their sentences and vectors attached (`rag.retrieve.with_sentences`); each sentence
+of the top passages gets named features (`FEATURES`: similarity to the question, alone and with
+its neighbours; rarity-weighted coverage of the question's words; the retrieval ranks and scores
+of its passage; whether it holds the kind of thing asked for; position, length). A logistic ranker
+turns them into the probability that the sentence states the answer, and a second logistic model
+over the best candidates decides whether the documents answer at all. Both live in
+`rag/models/answerer.json`, fitted on the `train` splits of third-party QA sets and chosen on their
+`dev` splits by `python -m eval.train_answerer` (see `rag/models/answerer.md`).
+More sentences are cited when the ranker is confident about them and they add words the first
+lacks; figures from different sources that disagree are shown side by side.
 Not here: retrieval (`rag.retrieve`), follow-up condensation (`rag.condense`).
 """
 from __future__ import annotations
@@ -13,187 +18,405 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from . import terms
+from .condense import is_follow_up
 from .retrieve import Candidate
-from .store import Record, Store, sentence_id
+from .store import Record
 from .types import Answer, Citation
 
-# Sentence model: a linear score over FEATURES, fitted on dev data (eval/tune_answer.py) to rank
-# first a sentence that overlaps the gold evidence. The abstention threshold is on the same
-# score, calibrated with dev questions whose answer is not in the corpus (other corpora's).
-FEATURES = ("dense", "lex", "context", "rank", "type", "novelty", "length", "support")
-WEIGHTS = (8.0, 3.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.0)  # fitted 2026-11-23 on 294 dev questions, 4 corpora
-BIAS = 0.0
-# 2nd percentile of the best-sentence score over answerable dev questions: declines 95% of the
-# dev questions whose answer is not in the corpus and 2% of the answerable ones.
-ABSTAIN_BELOW = 6.45
-# And the best sentence with the one before it must hold at least a fifth of the question's words
-# (by rarity): on dev data 97% of unanswerable questions declined, 3.7% of answerable ones.
-MIN_COVERAGE = 0.2
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "answerer.json"
+
+# The sentence features, by name. Computed at answer time by `features` and in training by the
+# same function (eval/train_answerer.py), so the two cannot drift apart.
+FEATURES = (
+    "cos",            # cosine of the question and the sentence
+    "cos_gap_best",   # cos minus the best cos in the pool (<= 0)
+    "cos_gap_next",   # cos minus the next lower cos in the pool (>= 0): how far ahead it is
+    "cos_window",     # cosine of the question and the sentence with its neighbours (mean vector)
+    "cov",            # share of the question's words in the sentence, weighted by rarity (idf)
+    "cov_gap_best",   # cov minus the best cov in the pool
+    "cov_window",     # the same over the sentence and its neighbours
+    "cov_title",      # ... over its section title
+    "idf_hits",       # log(1 + summed idf of the question words it holds): a BM25-like mass
+    "miss_key",       # idf share of the rarest question word missing from it and its neighbours
+    "chunk_rank",     # 1 / (1 + fused rank of its passage)
+    "chunk_fused",    # fused score of its passage / the best fused score
+    "chunk_dense",    # best cosine of the question to its passage or one of its sentences
+    "sent_search",    # 1 / (1 + its rank in the dense sentence search), 0 when not found there
+    "num_match",      # the question asks for a quantity and the sentence holds a number
+    "date_match",     # ... a date, and it holds one
+    "name_match",     # ... a person ("who"), and it holds a name the question does not
+    "has_num", "has_date", "has_name",
+    "novelty",        # share of its words not in the question (an answer adds something)
+    "pos_chunk",      # 1 / (1 + its position in its passage)
+    "length",         # log(1 + words)
+    "heading",        # a heading or title line
+    "table",          # a table row
+)
+ABSTAIN_FEATURES = ("top_logit", "top_cos", "top_cov", "top_cov_window", "gap_logit", "max_cos", "max_cov",
+                    "top_chunk_dense", "mean_top3_logit", "q_terms", "top_miss_key", "top_type_missing")
 # Chunks outside the top n that hold one of the dense sentence search's best 2 sentences join the
 # pool (dev: covid_qa citation recall 0.448 -> 0.455, other sets unchanged).
 SENTENCE_PEEK = 2
-EXTRA_MARGIN = 1.0  # further sentences must score within this of the best
-MAX_SENTENCES = 3
+N_CHUNKS = 5  # passages whose sentences compete (config.answer_chunks; 8 measured worse on dev)
 
 DECLINE = "The documents don't say. I found nothing in them that answers this question."
 
 
+# -- the model ------------------------------------------------------------------------------------
+class Trees:
+    """Boosted regression trees (exported from scikit-learn's HistGradientBoostingClassifier),
+    evaluated for many rows at once with numpy: every tree walks one level per step."""
+
+    def __init__(self, spec: dict):
+        shape = (int(spec["trees"]), int(spec["width"]))  # every tree's nodes padded to one width
+        self.base = float(spec["base"])
+        self.feature = np.asarray(spec["feature"], dtype=np.int64).reshape(shape)
+        self.threshold = np.asarray(spec["threshold"], dtype=np.float64).reshape(shape)
+        self.left = np.asarray(spec["left"], dtype=np.int64).reshape(shape)
+        self.right = np.asarray(spec["right"], dtype=np.int64).reshape(shape)
+        self.leaf = self.left == 0  # the root is nobody's child: 0 marks a leaf
+        self.value = np.asarray(spec["value"], dtype=np.float64).reshape(shape)
+        self.depth = int(spec["depth"])
+
+    def margin(self, X: np.ndarray) -> np.ndarray:
+        n_trees, n = len(self.feature), len(X)
+        t = np.arange(n_trees)[:, None]
+        node = np.zeros((n_trees, n), dtype=np.int64)
+        rows = np.arange(n)[None, :]
+        for _ in range(self.depth):
+            leaf = self.leaf[t, node]
+            if leaf.all():
+                break
+            x = X[rows, self.feature[t, node]]
+            step = np.where(x <= self.threshold[t, node], self.left[t, node], self.right[t, node])
+            node = np.where(leaf, node, step)
+        return self.base + self.value[t, node].sum(axis=0)
+
+
+@dataclass(frozen=True)
+class Model:
+    """The sentence ranker and the abstainer over the best candidates' features (each logistic or
+    boosted trees, whichever did better on dev), and the operating points chosen on dev."""
+
+    features: tuple[str, ...]
+    ranker: object  # a Trees, or (mean, scale, coef, bias) of a logistic model
+    abstain_features: tuple[str, ...]
+    abstainer: object  # the same, over ABSTAIN_FEATURES
+    answer_above: float  # P(answerable) below this declines
+    add_above: float  # P(answer sentence) above which a further sentence of a cited file is cited
+    add_other_above: float  # ... and one of a file not cited yet (a second hop, another source's figure)
+    max_sentences: int = 3
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Model":
+        r, a = d["ranker"], d["abstainer"]
+        if tuple(r["features"]) != FEATURES or tuple(a["features"]) != ABSTAIN_FEATURES:
+            raise ValueError("answerer model was built for other features: rebuild it (python -m eval.train_answerer)")
+        c = d["compose"]
+        return cls(FEATURES, _scorer(r), ABSTAIN_FEATURES, _scorer(a), float(a["answer_above"]), float(c["add_above"]),
+                   float(c["add_other_above"]), int(c.get("max_sentences", 3)))
+
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        return _margin(self.ranker, X)
+
+    def p_answerable(self, x: np.ndarray) -> float:
+        return float(_sigmoid(_margin(self.abstainer, x[None, :])[0]))
+
+
+def _scorer(spec: dict):
+    if spec.get("kind") == "trees":
+        return Trees(spec)
+    arr = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
+    return arr(spec["mean"]), arr(spec["scale"]), arr(spec["coef"]), float(spec["bias"])
+
+
+def _margin(scorer, X: np.ndarray) -> np.ndarray:
+    if isinstance(scorer, Trees):
+        return scorer.margin(X)
+    mean, scale, coef, bias = scorer
+    return ((X - mean) / scale) @ coef + bias
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str = str(MODEL_PATH)) -> Model:
+    with open(path, encoding="utf-8") as fh:
+        return Model.from_dict(json.load(fh))
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+# -- candidate sentences and their features -----------------------------------------------------
 @dataclass(frozen=True)
 class Scored:
-    record: Record  # a sentence; meta has source, start, end, line_start, line_end, chunk, section
-    score: float
-    features: tuple[float, ...]
+    """A candidate sentence: the stored record (meta: source, start, end, lines, page, chunk, section),
+    its features, the ranker's logit and probability, and its content terms."""
+
+    record: Record
+    x: np.ndarray
+    logit: float
     terms: frozenset
 
     @property
-    def support(self) -> float:
-        """Share of the question's words in this sentence and the one before it."""
-        return self.features[7]
+    def prob(self) -> float:
+        return float(_sigmoid(self.logit))
+
+    def feature(self, name: str) -> float:
+        return float(self.x[FEATURES.index(name)])
 
 
-def answer_extractive(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
-                      context: str = "", n_chunks: int = 5, idf=None) -> Answer:
-    hits = tuple(c.hit() for c in candidates)
-    compare = wants_comparison(question)
-    pool = candidate_sentences(answer_chunks(candidates, n_chunks, compare), store)
-    scored = _score(question, pool, qvec, context, idf)
-    scored = _prefer_answer_type(question, scored)
-    if not scored or not _relevant(scored[0], compare=compare):
-        return Answer(question, DECLINE, (), True, hits)
-    # A question in several parts ("what is it called, and how much will it cost?"): the best
-    # sentence for each part, each scored as if asked alone (with the first part as context).
-    parts = split_parts(question)
-    if len(parts) < 2 or len(scored) < 2:  # one part, or one sentence: nothing to share out
-        parts = []
-    taken, part_bests = {scored[0].record.id}, []
-    for i, part in enumerate(parts):
-        ranked = _score(part, pool, qvec, f"{context} {parts[0]}" if i else context, idf)
-        pick = ranked[0]
-        # A later part answered only by a sentence already chosen (for the whole question or an
-        # earlier part) gets its own runner-up when that is nearly as good.
-        if i and pick.record.id in taken and ranked[1].score >= pick.score - EXTRA_MARGIN:
-            pick = ranked[1]
-        # The whole question passed the bar; a part's best sentence only has to be near it.
-        if pick.score >= ABSTAIN_BELOW - 2 * EXTRA_MARGIN:
-            part_bests.append(pick)
-            taken.add(pick.record.id)
-    by_id = {s.record.id: s for s in scored}
-    next_of = {prev: by_id[sid] for sid, prev in pool.prev_of.items() if sid in by_id}
-    chosen = select(question, scored, part_bests, next_of, compare)
-    return compose(question, chosen, hits)
+def pool(candidates: Sequence[Candidate], n_chunks: int = N_CHUNKS) -> list[Candidate]:
+    """The passages whose sentences compete: the top n_chunks and those holding one of the dense
+    sentence search's top SENTENCE_PEEK sentences."""
+    return list(candidates[:n_chunks]) + [c for c in candidates[n_chunks:]
+                                          if c.sentence_rank is not None and c.sentence_rank < SENTENCE_PEEK]
 
 
-def answer_chunks(candidates: list[Candidate], n_chunks: int, compare: bool = False) -> list[Candidate]:
-    """The chunks whose sentences compete: the top n_chunks, chunks holding one of the dense
-    sentence search's top SENTENCE_PEEK sentences, and for a comparison each document's best."""
-    chunks = candidates[:n_chunks] + [c for c in candidates[n_chunks:]
-                                      if c.sentence_rank is not None and c.sentence_rank < SENTENCE_PEEK]
-    if compare:
-        seen = {c.record.meta["source"] for c in chunks}
-        for c in candidates[n_chunks:]:
-            if c.record.meta["source"] not in seen:
-                chunks.append(c)
-                seen.add(c.record.meta["source"])
-    return chunks
+_Q_NUM = re.compile(r"\bhow (many|much|long|far|old|big|large|high|tall|often|fast)\b|\bwhat (percentage|percent|"
+                    r"proportion|share|number|amount|rate|fraction|ratio|dose|dosage)\b|\bby how\b")
+_Q_DATE = re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time|decade|century)\b|\bin which year\b")
+_Q_WHO = re.compile(r"^\W*(who|whom|whose)\b|\bwhich (person|people)\b")
+_DATE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\b1[5-9]\d\d\b|\b20\d\d\b|"
+                   r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b",
+                   re.IGNORECASE)
+# A capitalised word that does not start the sentence, or an acronym.
+_NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*[a-z]\w*|\b[A-Z]{2,}\b")
 
 
-def _relevant(best: Scored, compare: bool = False) -> bool:
-    # A question comparing the documents is about them, not in them: its words need not appear.
-    return best.score >= ABSTAIN_BELOW and (compare or best.support >= MIN_COVERAGE)
+def asks_for(question: str) -> str:
+    """The kind of answer a question asks for, from its wh-words: 'number', 'date', 'name' or ''."""
+    q = terms.normalize(question)
+    if _Q_NUM.search(q):
+        return "number"
+    if _Q_DATE.search(q):
+        return "date"
+    if _Q_WHO.search(q):
+        return "name"
+    return ""
 
 
-def _prefer_answer_type(question: str, scored: list[Scored]) -> list[Scored]:
-    """For "how many …" and "who …" questions a sentence without a number / a name is no answer:
-    put the best sentence that has one first (if it scores near the best), or return [] to decline."""
-    want = _answer_type(question, strict=True)
-    if not scored or want is None or want(scored[0].record.text):
-        return scored
-    for s in scored[1:]:
-        if s.score < scored[0].score - EXTRA_MARGIN:
-            break
-        if want(s.record.text):
-            return [s] + [o for o in scored if o is not s]
-    return []
-
-
-@dataclass(frozen=True)
-class Pool:
-    """The sentences competing to be the answer."""
-
-    records: list[Record]  # with vectors, each sentence once
-    rank_of: dict[str, int]  # sentence id -> rank of the best chunk holding it
-    prev_of: dict[str, str]  # sentence id -> id of the sentence before it in its chunk
-
-
-def candidate_sentences(candidates: list[Candidate], store: Store) -> Pool:
-    """The sentences of the candidate chunks."""
-    ids, rank_of, prev_of = [], {}, {}
+def features(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, idf=None
+             ) -> tuple[list[Record], np.ndarray, list[frozenset]]:
+    """(sentences, (n, len(FEATURES)) matrix, each sentence's content terms) for the sentences of
+    `candidates`, each sentence once (at its best-ranked passage)."""
+    records: list[Record] = []
+    index: dict[str, int] = {}
+    cand_of: list[Candidate] = []
+    pos: list[int] = []
+    neighbours: list[list[str]] = []
     for c in candidates:
-        m = c.record.meta
-        prev = None
-        for a, b in json.loads(m["sents"]):
-            sid = sentence_id(m["source"], m["sha"], a, b)
-            if sid not in rank_of:
-                rank_of[sid] = c.rank
-                ids.append(sid)
-            if prev is not None:
-                prev_of.setdefault(sid, prev)
-            prev = sid
-    return Pool(store.get("sentences", ids, with_vectors=True), rank_of, prev_of)
-
-
-def sentence_features(question: str, records: list[Record], rank_of: dict[str, int], qvec: np.ndarray,
-                      context: str = "", idf=None, prev_of: dict[str, str] | None = None
-                      ) -> tuple[np.ndarray, list[frozenset]]:
-    """(n_sentences, len(FEATURES)) matrix and each sentence's content terms."""
+        sents = c.sentences
+        for j, r in enumerate(sents):
+            if r.id in index:
+                continue
+            index[r.id] = len(records)
+            records.append(r)
+            cand_of.append(c)
+            pos.append(j)
+            neighbours.append([sents[k].id for k in (j - 1, j + 1) if 0 <= k < len(sents)])
+    n = len(records)
+    if not n:
+        return [], np.zeros((0, len(FEATURES))), []
     q_terms = set(terms.content_terms(question))
-    ctx_terms = set(terms.content_terms(context)) - q_terms if context else set()
     sent_terms = [frozenset(terms.content_terms(r.text)) for r in records]
     weight = idf or pool_idf(sent_terms)
-    want = _answer_type(question)
-    dense = np.stack([r.vector for r in records]) @ qvec
-    terms_of = {r.id: st for r, st in zip(records, sent_terms)}
-    prev_of = prev_of or {}
-    rows = []
-    for r, st, d in zip(records, sent_terms, dense):
-        window = st | terms_of.get(prev_of.get(r.id), frozenset())  # an answer often follows its setup
-        rows.append((
-            float(d),
-            coverage(q_terms, st, weight),
-            coverage(ctx_terms, st, weight) if ctx_terms else 0.0,
-            1.0 / (1 + rank_of[r.id]),
-            (want(r.text) if want else 0.0),
-            len(st - q_terms) / max(len(st), 1),  # an answer adds something to the question
-            math.log1p(len(r.text.split())) / 4.0,
-            coverage(q_terms, window, weight),
-        ))
-    return np.asarray(rows, dtype=np.float64), sent_terms
+    q_weight = {t: weight(t) for t in q_terms}
+    q_total = sum(q_weight.values()) or 1.0
+
+    def cov(st) -> float:
+        return sum(w for t, w in q_weight.items() if t in st) / q_total if q_terms else 0.0
+
+    V = np.stack([r.vector for r in records]).astype(np.float32)
+    q = np.asarray(qvec, dtype=np.float32)
+    cos = V @ q
+    W = V.copy()
+    for i, nb in enumerate(neighbours):
+        for sid in nb:
+            W[i] += V[index[sid]]
+    W /= np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-9)
+    cos_window = W @ q
+    order = np.sort(cos)
+    below = np.searchsorted(order, cos, side="left")  # how many are strictly lower
+    cos_gap_next = np.where(below > 0, cos - order[np.maximum(below - 1, 0)], 0.0)
+    best_fused = max(c.score for c in candidates) or 1.0
+    want = asks_for(question)
+    qwords = {w.lower() for w in terms.words(question)}
+
+    rows = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    covs = np.asarray([cov(st) for st in sent_terms])
+    title_cache: dict[str, float] = {}
+    for i, (r, st, c) in enumerate(zip(records, sent_terms, cand_of)):
+        window = st.union(*(sent_terms[index[sid]] for sid in neighbours[i]))
+        section = r.meta.get("section", "") or ""
+        if section not in title_cache:
+            title_cache[section] = cov(frozenset(terms.content_terms(section))) if section else 0.0
+        text = r.text
+        has_num = 1.0 if terms.numbers(text, small_words=False) else 0.0
+        has_date = 1.0 if _DATE.search(text) else 0.0
+        has_name = 1.0 if any(w.lower() not in qwords for w in _NAME.findall(text)) else 0.0
+        hit_rank = c.sentence_hits.get(r.id)
+        kind = r.meta.get("kind", "")
+        rows[i] = (
+            cos[i], 0.0, cos_gap_next[i], cos_window[i],
+            covs[i], 0.0, cov(window), title_cache[section],
+            math.log1p(sum(w for t, w in q_weight.items() if t in st)),
+            max((w for t, w in q_weight.items() if t not in window), default=0.0) / q_total,
+            1.0 / (1 + c.rank), c.score / best_fused, c.dense,
+            1.0 / (1 + hit_rank) if hit_rank is not None else 0.0,
+            has_num * (want == "number"), has_date * (want == "date"), has_name * (want == "name"),
+            has_num, has_date, has_name,
+            len(st - q_terms) / max(len(st), 1),
+            1.0 / (1 + pos[i]),
+            math.log1p(len(text.split())),
+            1.0 if kind in ("heading", "title") else 0.0,
+            1.0 if kind in ("table", "row", "table_row") else 0.0,
+        )
+    rows[:, FEATURES.index("cos_gap_best")] = cos - cos.max()
+    rows[:, FEATURES.index("cov_gap_best")] = covs - covs.max()
+    return records, rows, sent_terms
 
 
-def score_sentences(question: str, candidates: list[Candidate], store: Store, qvec: np.ndarray,
-                    context: str = "", idf=None) -> list[Scored]:
-    """Candidate sentences of `candidates`, best first."""
-    return _score(question, candidate_sentences(candidates, store), qvec, context, idf)
-
-
-def _score(question: str, pool: Pool, qvec: np.ndarray, context: str, idf) -> list[Scored]:
-    if not pool.records:
+def rank(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, model: Model, idf=None) -> list[Scored]:
+    """The sentences of `candidates`, most likely answer first."""
+    records, X, sent_terms = features(question, candidates, qvec, idf)
+    if not records:
         return []
-    X, sent_terms = sentence_features(question, pool.records, pool.rank_of, qvec, context, idf, pool.prev_of)
-    scores = X @ np.asarray(WEIGHTS) + BIAS
-    out = [Scored(r, float(sc), tuple(x), st) for r, sc, x, st in zip(pool.records, scores, X.tolist(), sent_terms)]
-    if context:
-        # A follow-up wants something new: don't hand back the sentence the last answer was.
-        out = [replace(s, score=s.score - 2 * EXTRA_MARGIN) if s.record.text in context else s for s in out]
-    out.sort(key=lambda s: s.score, reverse=True)
+    z = model.logits(X)
+    out = [Scored(r, x, float(s), st) for r, x, s, st in zip(records, X, z, sent_terms)]
+    out.sort(key=lambda s: s.logit, reverse=True)
     return out
 
 
+def abstain_features(ranked: Sequence[Scored], question: str) -> np.ndarray:
+    """The question-level features the abstainer reads (ABSTAIN_FEATURES), from the ranked pool."""
+    top = ranked[0]
+    want = asks_for(question)
+    logits = [s.logit for s in ranked[:3]]
+    X = np.stack([s.x for s in ranked])
+    f = FEATURES.index
+    return np.asarray([
+        top.logit, top.feature("cos"), top.feature("cov"), top.feature("cov_window"),
+        top.logit - (ranked[1].logit if len(ranked) > 1 else top.logit - 5.0),
+        float(X[:, f("cos")].max()), float(X[:, f("cov")].max()), top.feature("chunk_dense"),
+        float(np.mean(logits)), math.log1p(len(set(terms.content_terms(question)))),
+        top.feature("miss_key"), float(bool(want) and top.feature({"number": "has_num", "date": "has_date",
+                                                                   "name": "has_name"}[want]) == 0.0),
+    ], dtype=np.float64)
+
+
+# -- the answer -------------------------------------------------------------------------------------
+def answer(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, history=(), *,
+           model: Model | None = None, idf=None, n_chunks: int = N_CHUNKS) -> Answer:
+    """Answer `question` from the sentences of the retrieved `candidates` (with sentences attached).
+
+    qvec: the embedding of the retrieval query. history: earlier (question, answer text) pairs,
+    oldest first. idf: word rarity over the corpus (term -> weight); None: rarity within the pool.
+    """
+    model = model or load_model()
+    hits = tuple(c.hit() for c in candidates)
+    scoring_q, own, previous = _standalone(question, history)
+    ranked = rank(scoring_q, pool(candidates, n_chunks), qvec, model, idf)
+    if own is not None:
+        ranked = _follow_up_order(ranked, own, previous)
+    if not ranked or model.p_answerable(abstain_features(ranked, scoring_q)) < model.answer_above:
+        return Answer(question, DECLINE, (), True, hits)
+    return compose(question, select(ranked, model), hits)
+
+
+def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:
+    """(question to score with, the follow-up's own terms or None, the previous answer's text).
+    A follow-up ("And on cars?") is scored as itself plus the previous question."""
+    if not history or not is_follow_up(question):
+        return question, None, ""
+    prev_q, prev_a = history[-1]
+    prev_a = re.sub(r"\s*\[\d+\]", "", prev_a or "")
+    return f"{question} {prev_q}", frozenset(terms.content_terms(question)), prev_a
+
+
+def _follow_up_order(ranked: list[Scored], own: frozenset, previous: str) -> list[Scored]:
+    """A follow-up wants something new, about what it names itself: sentences of the previous
+    answer go last, and sentences holding one of the follow-up's own words go first, so the
+    history (which also matches the earlier answer) never pushes out the sentence that answers.
+    No dev set has follow-ups: this mechanism is checked by tests/test_answerer.py."""
+    prev = terms.normalize(previous)
+
+    def key(s: Scored):
+        said = bool(prev) and terms.normalize(s.record.text) in prev
+        return (not said, bool(own & s.terms), s.logit)
+
+    return sorted(ranked, key=key, reverse=True)
+
+
+def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
+    """The best sentence, then each further one that adds words the chosen ones lack and that the
+    ranker gives at least `model.add_other_above` when it comes from a file not cited yet, else
+    `model.add_above` (both chosen on dev, see answerer.md), up to `model.max_sentences`."""
+    chosen = [ranked[0]]
+    covered = set(ranked[0].terms)
+    for s in ranked[1:]:
+        if len(chosen) >= model.max_sentences:
+            break
+        new_file = all(s.record.meta["source"] != c.record.meta["source"] for c in chosen)
+        if s.prob < (model.add_other_above if new_file else model.add_above) or any(_same_span(s, c) for c in chosen):
+            continue
+        if s.terms - covered:
+            chosen.append(s)
+            covered |= s.terms
+    return chosen
+
+
+def _same_span(a: Scored, b: Scored) -> bool:
+    ma, mb = a.record.meta, b.record.meta
+    return ma["source"] == mb["source"] and ma["start"] < mb["end"] and mb["start"] < ma["end"]
+
+
+def _conflicting(a: Scored, b: Scored, q_terms: set[str]) -> bool:
+    """Different figures for the same thing: both sentences carry numbers, none in common, and
+    they share at least two of the question's words (so they talk about the same quantity)."""
+    na, nb = terms.numbers(a.record.text), terms.numbers(b.record.text)
+    return bool(na and nb and not (na & nb) and len(a.terms & b.terms & q_terms) >= 2)
+
+
+def compose(question: str, chosen: list[Scored], hits) -> Answer:
+    """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
+    sources = {c.record.meta["source"] for c in chosen}
+    q_terms = set(terms.content_terms(question))
+    conflict = len(sources) > 1 and asks_for(question) == "number" and any(
+        _conflicting(a, b, q_terms) for a in chosen for b in chosen
+        if a.record.meta["source"] != b.record.meta["source"])
+    if len(sources) == 1:
+        chosen = sorted(chosen, key=lambda c: c.record.meta["start"])  # one source: read in document order
+    cites = [citation(n, s.record, s.prob) for n, s in enumerate(chosen, 1)]
+    if conflict:
+        text = "The sources differ. " + " ".join(f"{_title(c)}: {c.text} [{c.n}]" for c in cites)
+    else:
+        text = " ".join(f"{c.text} [{c.n}]" for c in cites)
+    return Answer(question, text, tuple(cites), False, hits)
+
+
+def citation(n: int, record: Record, score: float) -> Citation:
+    """Citation [n] of a stored sentence: the verbatim source span, and the text as read."""
+    m = record.meta
+    return Citation(n, m["source"], m["start"], m["end"], m["line_start"], m["line_end"], m.get("quote", record.text),
+                    round(score, 4), m.get("section", ""), int(m.get("page", 0) or 0), record.text)
+
+
+def _title(c: Citation) -> str:
+    """How to name a source in running text: its (top-level) title, else its file name."""
+    title = c.section.split(" \u203a ")[0].strip() if c.section else ""
+    return f"\u201c{title}\u201d ({c.source})" if title else c.source
+
+
+# -- word statistics (also used by rag.verify) ---------------------------------------------------
 def pool_idf(sent_terms: list[frozenset]):
     """Fallback when no corpus statistics are at hand: rarity within the candidate sentences."""
     n = len(sent_terms)
@@ -210,157 +433,3 @@ def coverage(q_terms: set[str], st: frozenset, idf) -> float:
         return 0.0
     total = sum(idf(t) for t in q_terms)
     return sum(idf(t) for t in q_terms if t in st) / total if total else 0.0
-
-
-_DATE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\b\d{4}\b|\b(monday|tuesday|wednesday|"
-                   r"thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b", re.IGNORECASE)
-_NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*[a-z]\w*|\b[A-Z]{2,}\b")  # capitalised, not sentence-initial; or an acronym
-
-
-def _answer_type(question: str, strict: bool = False, kind: str | None = None):
-    """A check for the kind of answer asked for, or None: numbers, dates, names.
-    strict: only the kinds whose absence rules a sentence out (numbers, names), not dates
-    ("when" may be answered by "after the summit")."""
-    q = terms.normalize(question)
-    if re.search(r"\b(how (many|much|large|big|long|far|high|old)|what (share|percentage|percent|rate|proportion|number|amount)"
-                 r"|by how|what tariff|what level|size)\b", q):
-        return lambda s: 1.0 if terms.numbers(s, small_words=False) else 0.0
-    if kind == "number":
-        return None
-    if re.search(r"\b(when|what (date|day|year|month|time))\b", q):
-        return None if strict else (lambda s: 1.0 if _DATE.search(s) else 0.0)
-    if re.match(r"\s*who\b", q) or re.search(r"\bwhich (person|people|officials?|leaders?|ministers?)\b", q):
-        qwords = set(terms.words(question))
-        return lambda s: 1.0 if any(w.lower() not in qwords for w in _NAME.findall(s)) else 0.0
-    return None
-
-
-_PART = re.compile(r",?\s+(?:and|but|or)\s+(?=(?:what|which|who|whom|whose|where|when|why|how)\b)", re.IGNORECASE)
-_COMPARE = re.compile(r"\b(two|both|each|all|different|the) (articles|sources|documents|reports|stories|papers|texts)\b"
-                      r"|\bcompare\b|\bcomparison\b|\bdiffer", re.IGNORECASE)
-
-
-def wants_comparison(question: str) -> bool:
-    """'How do the two articles size …', 'compare …', 'do the sources differ …'."""
-    return bool(_COMPARE.search(question))
-
-
-def split_parts(question: str) -> list[str]:
-    """'What is X called, and how much does it cost?' -> ['What is X called', 'how much does it cost?']."""
-    return [p.strip() for p in _PART.split(question) if p.strip()]
-
-
-_AUX = frozenset("is are was were do does did has have had can could will would should may might must".split())
-_NOT_PLURAL = frozenset("is was has does this its his us news u.s. series species means yes less".split())
-
-
-def _asks_for_several(question: str) -> bool:
-    """A list question: a plural noun right after the question word ("which officials", "what
-    concessions", "which U.S. officials were...") or "what are / list / name the"."""
-    ws = terms.normalize(question).replace("?", " ").split()
-    if len(ws) < 2 or ws[0] in ("how", "when", "why", "where"):
-        return False
-    if ws[0] in ("list", "name") or ws[:2] in (["what", "are"], ["which", "are"], ["who", "are"]):
-        return True
-    if ws[0] not in ("which", "what", "who"):
-        return False
-    for w in ws[1:4]:
-        if w in _AUX:
-            break
-        if w.endswith("s") and w not in _NOT_PLURAL and not w.endswith(("ss", "'s")):
-            return True
-    return False
-
-
-_CONTINUES = re.compile(r"^\W*(at its (center|core|heart)|these (include|are)|they (include|are)|this includes|among (them|these)"
-                        r"|first(ly)?,|for (example|instance),|specifically,|namely)\b", re.IGNORECASE)
-
-
-def select(question: str, scored: list[Scored], part_bests: list[Scored] = (),
-           next_of: dict[str, Scored] | None = None, compare: bool = False) -> list[Scored]:
-    """The best sentence; the best for each part of a multi-part question; sentences that add
-    asked-for words to a list answer; and, when the question compares sources or the sources
-    disagree on a figure, the best sentence of another source."""
-    best = scored[0]
-    chosen = [best]
-
-    def add(s: Scored) -> bool:
-        if len(chosen) < MAX_SENTENCES and not any(_same_span(s, c) for c in chosen):
-            chosen.append(s)
-            return True
-        return False
-
-    for s in part_bests:
-        add(s)
-    # A sentence that announces what follows ("…a package of concessions. At its center: …")
-    # is no answer alone: take the sentence after it too.
-    nxt = next_of.get(best.record.id) if next_of else None
-    if nxt is not None and (best.record.text.rstrip().endswith(":") or _CONTINUES.match(nxt.record.text)):
-        add(nxt)
-    q_terms = set(terms.content_terms(question))
-    if _asks_for_several(question):
-        covered = set().union(*(c.terms for c in chosen)) & q_terms
-        for s in scored[1:]:
-            if s.score < best.score - EXTRA_MARGIN:
-                break
-            new = (s.terms & q_terms) - covered
-            if new and add(s):
-                covered |= new
-    quantity = _asks_for_figure(question)
-    for s in scored[1:]:
-        if s.score < best.score - 2 * EXTRA_MARGIN:
-            break
-        if all(s.record.meta["source"] != c.record.meta["source"] for c in chosen):
-            if compare or (quantity and _conflicting(s, chosen, q_terms)):
-                add(s)
-    return chosen
-
-
-def _asks_for_figure(question: str) -> bool:
-    """Only figures can disagree side by side ("how many …", "what share …")."""
-    return _answer_type(question, strict=True, kind="number") is not None
-
-
-def _same_span(a: Scored, b: Scored) -> bool:
-    ma, mb = a.record.meta, b.record.meta
-    return ma["source"] == mb["source"] and ma["start"] < mb["end"] and mb["start"] < ma["end"]
-
-
-def _conflicting(s: Scored, chosen: list[Scored], q_terms: set[str]) -> bool:
-    """Different figures for the same thing: both sentences carry numbers, none in common, and
-    they share at least two of the question's words (so they talk about the same quantity)."""
-    mine = terms.numbers(s.record.text)
-    if not mine:
-        return False
-    for c in chosen:
-        theirs = terms.numbers(c.record.text)
-        if theirs and not (theirs & mine) and len(s.terms & c.terms & q_terms) >= 2:
-            return True
-    return False
-
-
-def compose(question: str, chosen: list[Scored], hits) -> Answer:
-    """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
-    sources = {c.record.meta["source"] for c in chosen}
-    q_terms = set(terms.content_terms(question))
-    conflict = len(sources) > 1 and _asks_for_figure(question) and any(
-        _conflicting(c, [o for o in chosen if o.record.meta["source"] != c.record.meta["source"]], q_terms)
-        for c in chosen)
-    if len(sources) == 1:
-        chosen = sorted(chosen, key=lambda c: c.record.meta["start"])  # one source: read in document order
-    cites = []
-    for n, s in enumerate(chosen, 1):
-        m = s.record.meta
-        cites.append(Citation(n, m["source"], m["start"], m["end"], m["line_start"], m["line_end"], s.record.text,
-                              round(s.score, 4), m.get("section", "")))
-    if conflict:
-        text = "The sources differ. " + " ".join(f"{_title(c)}: {c.quote} [{c.n}]" for c in cites)
-    else:
-        text = " ".join(f"{c.quote} [{c.n}]" for c in cites)
-    return Answer(question, text, tuple(cites), False, hits)
-
-
-def _title(c: Citation) -> str:
-    """How to name a source in running text: its (top-level) title, else its file name."""
-    title = c.section.split(" \u203a ")[0].strip() if c.section else ""
-    return f"\u201c{title}\u201d ({c.source})" if title else c.source

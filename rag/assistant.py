@@ -12,15 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .answer import SENTENCE_PEEK, answer_extractive, wants_comparison
+from .answer import SENTENCE_PEEK, answer
 from .condense import condense, normalize_history
 from .config import Config
 from .embed import Embedder, make_embedder
 from .errors import InvalidQuestionError, RagError
 from .ingest import Ingestor, ProgressFn
 from .lexical import LexicalIndex
-from .load import read_source
-from .retrieve import hybrid_search
+from .read import Document, read_document
+from .retrieve import hybrid_search, with_sentences
 from .store import FileRecord, Store
 from .types import Answer, Hit, IngestReport
 
@@ -90,11 +90,14 @@ class Assistant:
         query, _ = condense(question, normalize_history(history))
         return self._search(query, k or self.config.top_k)[0]
 
-    def _search(self, query: str, k: int, sentence_peek: int = 0):
-        """(top-k hits, candidates: the top k plus chunks of the top `sentence_peek` sentences, query vector)."""
+    def _search(self, query: str, k: int, sentence_peek: int = 0, sentences: bool = False):
+        """(top-k hits, candidates: the top k plus chunks of the top `sentence_peek` sentences, query vector).
+        sentences: attach each candidate's sentences with their vectors (what the answerer scores)."""
         manifest, lexical = self._ensure_ready()
         qvec = self.embedder.embed([query])[0]
         cands = hybrid_search(self.store, lexical, manifest, query, qvec, k, sentence_peek=sentence_peek)
+        if sentences:
+            cands = with_sentences(self.store, cands)
         return [c.hit() for c in cands[:k]], cands, qvec
 
     def _idf(self):
@@ -133,12 +136,10 @@ class Assistant:
         mode = mode or ("llm" if self.llm is not None else "extractive")
         question = self._check_question(question)
         history = normalize_history(history)
-        query, context = condense(question, history)
+        query, _ = condense(question, history)
         n = max(k or self.config.top_k, self.config.answer_chunks)
-        if wants_comparison(question):
-            n *= 3  # dig deeper so that every document gets its best passage in
-        _, cands, qvec = self._search(query, n, SENTENCE_PEEK)
-        ans = answer_extractive(question, cands, self.store, qvec, context, self.config.answer_chunks, self._idf())
+        _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True)
+        ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks)
         if mode == "llm" and self.llm is None:
             ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "
                                       "showing the extractive answer.")
@@ -163,13 +164,17 @@ class Assistant:
                 counts[m["source"]] += 1
         return counts
 
-    def source_text(self, source: str) -> str:
-        """The text citations into `source` point into (the decoded file, or the text extracted from it)."""
+    def document(self, source: str) -> Document:
+        """The document `source` as read for indexing: citations into it point into its `text`."""
         docs = Path(self.config.docs_dir).resolve()
         path = (docs / source).resolve()
         if docs not in path.parents:
             raise RagError(f"{source!r} is not inside the documents folder")
-        return read_source(path, source).text
+        return read_document(path, source)
+
+    def source_text(self, source: str) -> str:
+        """The text citations into `source` point into (the decoded file, or the text extracted from it)."""
+        return self.document(source).text
 
 
 _default: Assistant | None = None

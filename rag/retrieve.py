@@ -5,16 +5,19 @@ retriever weights (which we tune on dev data), keys results by text hash, and ad
 overhead we measured against a 20 ms budget. Sentence hits vote for the chunk that holds them,
 which lifts passages where one sentence answers the question exactly.
 Results are filtered to *live* chunks (see `rag.store`), so a concurrent ingest is invisible.
+`with_sentences` then hands each candidate its sentences with their vectors, so the answerer
+(`rag.answer`) scores them without going back to the store.
 Not here: choosing answer sentences (`rag.answer`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .lexical import LexicalIndex
-from .store import FileRecord, Record, Store, is_live
+from .store import FileRecord, Record, Store, is_live, sentence_id
 from .types import Hit
 
 RRF_K = 60.0
@@ -23,18 +26,21 @@ WEIGHTS = {"dense": 1.0, "bm25": 1.0, "sentence": 1.0}
 
 @dataclass(frozen=True)
 class Candidate:
-    """A fused chunk: its record, fused score and the best dense similarity seen for it."""
+    """A fused chunk: its record, fused score and the best dense similarity seen for it; after
+    `with_sentences`, also its sentences (in document order, with vectors)."""
 
     record: Record
     score: float
     dense: float  # max cosine of the query to the chunk or one of its sentences
     rank: int  # in the fused order
     sentence_rank: int | None = None  # of its best sentence in the dense sentence search
+    sentences: tuple[Record, ...] = ()
+    sentence_hits: dict = field(default_factory=dict, compare=False)  # sentence id -> rank in the dense sentence search
 
     def hit(self) -> Hit:
         m = self.record.meta
         return Hit(m["source"], m["start"], m["end"], self.record.text, round(self.score, 6), self.record.id,
-                   m.get("section", ""), m.get("line_start", 0), m.get("line_end", 0))
+                   m.get("section", ""), m.get("line_start", 0), m.get("line_end", 0), int(m.get("page", 0) or 0))
 
 
 def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], query: str,
@@ -59,8 +65,10 @@ def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str
         fused[r.id] = fused.get(r.id, 0.0) + weights["bm25"] / (RRF_K + rank + 1)
         records.setdefault(r.id, r)
     sent_rank: dict[str, int] = {}
+    hits_of: dict[str, dict[str, int]] = {}
     for rank, r in enumerate(sents):
         cid = r.meta["chunk"]
+        hits_of.setdefault(cid, {})[r.id] = rank
         best_dense[cid] = max(best_dense.get(cid, -1.0), r.score)
         if cid in sent_rank:
             continue  # a chunk votes once, at its best sentence's rank
@@ -73,5 +81,20 @@ def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str
     for r in store.get("chunks", missing):
         records[r.id] = r
     position = {cid: i for i, cid in enumerate(order)}
-    return [Candidate(records[cid], fused[cid], best_dense.get(cid, 0.0), position[cid], sent_rank.get(cid))
+    return [Candidate(records[cid], fused[cid], best_dense.get(cid, 0.0), position[cid], sent_rank.get(cid),
+                      sentence_hits=hits_of.get(cid, {}))
             for cid in top if cid in records]
+
+
+def sentence_ids(c: Candidate) -> list[str]:
+    m = c.record.meta
+    return [sentence_id(m["source"], m["sha"], a, b) for a, b in json.loads(m["sents"])]
+
+
+def with_sentences(store: Store, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates with their sentences and vectors attached: one read of the store for all."""
+    ids = {c.record.id: sentence_ids(c) for c in candidates}
+    wanted = list(dict.fromkeys(i for sids in ids.values() for i in sids))
+    by_id = {r.id: r for r in store.get("sentences", wanted, with_vectors=True)}
+    # A sentence shared by two overlapping chunks is the same Record in both.
+    return [replace(c, sentences=tuple(by_id[i] for i in ids[c.record.id] if i in by_id)) for c in candidates]

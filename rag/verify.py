@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import terms
-from .answer import coverage, pool_idf
+from .answer import citation, coverage, pool_idf
 from .chunk import split_sentences
 from .store import Record, sentence_id
 from .types import Citation
@@ -65,7 +65,7 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
     """(claim without markers, marker numbers in order) per sentence; markers after a full stop stay with it."""
     out: list[tuple[str, list[int]]] = []
     for para in re.split(r"\n+", text):
-        for a, b in split_sentences(para, 0, len(para)):  # punkt: "U.S. came" is one sentence
+        for a, b in split_sentences(para):  # punkt: "U.S. came" is one sentence
             sent = para[a:b]
             lead = re.match(r"^(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+", sent)
             if lead and out:  # "claim. [1] Next claim" -> the [1] belongs to the previous claim
@@ -141,8 +141,7 @@ def verify(text: str, passages: list, store, embedder) -> Verified | None:
             key = (m["source"], m["start"], m["end"])
             if key not in numbering:
                 numbering[key] = len(numbering) + 1
-                cites.append(Citation(numbering[key], m["source"], m["start"], m["end"], m["line_start"],
-                                      m["line_end"], s.record.text, round(s.score, 4), m.get("section", "")))
+                cites.append(citation(numbering[key], s.record, s.score))
             if numbering[key] not in marks:
                 marks.append(numbering[key])
         parts.append(claim + " " + "".join(f"[{n}]" for n in marks))

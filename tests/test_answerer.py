@@ -1,0 +1,138 @@
+"""The learned answerer on small corpora written for these tests (never the seed questions):
+ranking, abstention, follow-ups, the pure answer function, and the training command end to end.
+Real components: the packaged MiniLM (ONNX), Chroma on temp dirs, the shipped model file."""
+import json
+import time
+
+import numpy as np
+import pytest
+
+LIGHTHOUSE = """Harwick Point Lighthouse
+
+The Harwick Point lighthouse stands on the northern cliff above the fishing village of Harwick.
+It was designed by the engineer Thomas Mallory and first lit in 1874.
+The tower is 31 metres tall and its lamp can be seen from 40 kilometres out at sea.
+Keepers lived in the cottage beside the tower until the light was automated in 1962.
+Today the cottage is a small museum about the history of the coast.
+"""
+EVIDENCE = "It was designed by the engineer Thomas Mallory and first lit in 1874.\n"
+
+ORCHARD = """The Valley Orchard Cooperative
+
+The Valley Orchard Cooperative was founded by twelve farming families after a hard winter.
+Its members grow apples, pears and plums on about 300 hectares of hillside.
+Each autumn the cooperative presses cider and sells it at the regional market in Brenford.
+In 2019 it opened a packing house that employs 45 people all year round.
+"""
+
+TRADE = """New trade rules
+
+The government imposed a 25% tariff on steel imported from Japan.
+Cars imported from Japan face a 10% tariff under the same rules.
+Officials expect the steel tariff to protect about 2,000 jobs at domestic mills.
+The rules take effect in March, after a consultation with industry groups.
+"""
+
+
+def _assistant(tmp_path, embedder, docs: dict[str, str], name: str = "c"):
+    from rag import Assistant
+
+    folder = tmp_path / name / "docs"
+    folder.mkdir(parents=True)
+    for fname, text in docs.items():
+        (folder / fname).write_text(text, encoding="utf-8")
+    a = Assistant(docs_dir=folder, index_dir=tmp_path / name / "index", embedder=embedder)
+    a.ingest(progress=False)
+    return a
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, embedder):
+    return _assistant(tmp_path_factory.mktemp("small"), embedder,
+                      {"lighthouse.txt": LIGHTHOUSE, "orchard.txt": ORCHARD, "trade.txt": TRADE})
+
+
+def test_the_ranker_puts_the_answer_sentence_first(small):
+    for question, expected in [("How tall is the lighthouse tower?", "31 metres"),
+                               ("When was the lighthouse first lit?", "1874"),
+                               ("How many people does the packing house employ?", "45 people")]:
+        ans = small.ask(question)
+        assert not ans.abstained, question
+        assert expected in ans.citations[0].quote, (question, ans.text)
+        assert f"[{ans.citations[0].n}]" in ans.text
+
+
+def test_removing_the_evidence_sentence_turns_the_answer_into_a_decline(small, tmp_path, embedder):
+    question = "When was the lighthouse first lit?"
+    assert not small.ask(question).abstained
+    without = _assistant(tmp_path, embedder, {"lighthouse.txt": LIGHTHOUSE.replace(EVIDENCE, ""),
+                                              "orchard.txt": ORCHARD, "trade.txt": TRADE}, "without")
+    ans = without.ask(question)
+    assert ans.abstained, ans.text
+    assert ans.citations == () and "don't say" in ans.text
+
+
+def test_a_follow_up_keeps_the_sentence_that_answers_it(small):
+    first = small.ask("What tariff applies to Japanese steel?")
+    assert "25%" in first.citations[0].quote
+    follow = small.ask("And on cars?", history=[("What tariff applies to Japanese steel?", first.text)])
+    assert not follow.abstained
+    assert "10%" in follow.citations[0].quote, follow.text
+    assert all("25%" not in c.quote for c in follow.citations)  # not the last answer again
+
+
+def test_the_answerer_is_a_pure_function_of_its_candidates(small):
+    """Retrieval hands over sentences with vectors; answer() needs nothing else (no store)."""
+    from rag.answer import answer, load_model
+
+    question = "How tall is the lighthouse tower?"
+    _, cands, qvec = small._search(question, 5, sentences=True)
+    assert all(c.sentences and all(s.vector is not None for s in c.sentences) for c in cands)
+    a1 = answer(question, cands, qvec, model=load_model())
+    a2 = answer(question, cands, qvec, model=load_model())
+    assert a1 == a2 and "31 metres" in a1.citations[0].quote
+    assert answer(question, [], qvec).abstained  # nothing retrieved: decline
+
+
+def test_the_model_file_loads_fast_and_names_its_features():
+    from rag.answer import ABSTAIN_FEATURES, FEATURES, MODEL_PATH, load_model
+
+    spec = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert spec["ranker"]["features"] == list(FEATURES)
+    assert spec["abstainer"]["features"] == list(ABSTAIN_FEATURES)
+    assert "seeds" not in spec["trained_on"]["datasets"]
+    load_model.cache_clear()
+    t = time.perf_counter()
+    load_model()
+    assert time.perf_counter() - t < 0.05  # budget 5 ms; generous here for a loaded shared machine
+
+
+def test_the_training_command_runs_end_to_end_on_a_tiny_fixture(tmp_path):
+    from eval.train_answerer import main
+    from rag.answer import Model
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    files = {"lighthouse.txt": LIGHTHOUSE, "orchard.txt": ORCHARD, "trade.txt": TRADE}
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    qa = [
+        ("train", "Who designed the Harwick Point lighthouse?", "lighthouse.txt",
+         "designed by the engineer Thomas Mallory"),
+        ("train", "How tall is the tower?", "lighthouse.txt", "The tower is 31 metres tall"),
+        ("train", "What fruit do the cooperative's members grow?", "orchard.txt", "grow apples, pears and plums"),
+        ("train", "What tariff applies to steel from Japan?", "trade.txt", "25% tariff on steel"),
+        ("train", "When do the rules take effect?", "trade.txt", "The rules take effect in March"),
+        ("dev", "When was the light automated?", "lighthouse.txt", "automated in 1962"),
+        ("dev", "Where is the cider sold?", "orchard.txt", "sells it at the regional market in Brenford"),
+    ]
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"id": f"q{i}", "split": s, "question": q, "answerable": True, "facts": [],
+                                        "evidence": [{"source": src, "quote": quote}]}) + "\n"
+                            for i, (s, q, src, quote) in enumerate(qa)), encoding="utf-8")
+    out = tmp_path / "model"
+    assert main(["--qa", str(path), "--docs", str(docs), "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
+    spec = json.loads((out / "answerer.json").read_text(encoding="utf-8"))
+    model = Model.from_dict(spec)
+    assert model.logits(np.zeros((3, len(model.features)))).shape == (3,) and 0.0 <= model.answer_above <= 1.0
+    assert spec["trained_on"]["train_questions"] == {"qa": 5}
