@@ -42,7 +42,8 @@ def load(results_dir: Path) -> dict[str, dict]:
     found = {}
     for p in sorted(Path(results_dir).glob("*.json")):
         r = json.loads(p.read_text(encoding="utf-8"))
-        found[r["dataset"]] = r
+        if "dataset" in r:  # eval.run results; reading.json etc. have their own reports
+            found[r["dataset"]] = r
     order = [d for d in DATASETS if d in found] + sorted(set(found) - set(DATASETS))
     return {d: found[d] for d in order}
 
@@ -57,36 +58,33 @@ def targets(res: dict[str, dict]) -> list[tuple[str, str, bool | None]]:
     def add(text, value, ok, shown):
         out.append((text, shown if value is not None else "not measured", ok if value is not None else None))
 
+    # The targets of the learned-answerer issue (#11): seeds are report-only, third-party sets their test split.
     s = sys_("seeds")
-    v = _num(s.get("fact_accuracy"))
-    add("seeds: fact accuracy ≥ 95%", v, v is not None and v >= 0.95, f"{v:.1%}" if v is not None else "")
     v = _num(s.get("fact_recall"))
-    add("seeds: ≥ 90% of required facts found (issue #2)", v, v is not None and v >= 0.90,
-        f"{v:.1%}" if v is not None else "")
+    add("seeds: ≥ 90% of required facts found", v, v is not None and v >= 0.90, f"{v:.1%}" if v is not None else "")
+    v = _num(s.get("fact_accuracy"))
+    add("seeds: answers with every fact (reported)", v, None, f"{v:.1%}" if v is not None else "")
     v = _num(s.get("unanswerable_declined"))
     add("seeds: every unanswerable question declined", v, v == 1.0,
         f"{v:.0%} of {s.get('n_unanswerable')}" if v is not None else "")
     v = s.get("answerable_declined_n")
     add("seeds: ≤ 1 answerable question declined", v, v is not None and v <= 1, f"{v} of {s.get('n_answerable')}")
     v = _num(s.get("citation_precision"))
-    add("seeds: citation precision ≥ 95%", v, v is not None and v >= 0.95, f"{v:.1%}" if v is not None else "")
-    for d in ("covid_qa", "tonic_pg"):
-        v = _ratio(sys_(d).get("hit@5"), sys_(d, "reference").get("hit@5"))
-        add(f"{d} test: hit@5 ≥ 1.4 × reference", v, v is not None and v >= 1.4,
-            f"{fmt(sys_(d).get('hit@5'))} vs {fmt(sys_(d, 'reference').get('hit@5'))} = {v:.2f}×" if v is not None else "")
+    add("seeds: citation precision ≥ 90%", v, v is not None and v >= 0.90, f"{v:.1%}" if v is not None else "")
     v = _num(sys_("covid_qa").get("citation_recall"))
     add("covid_qa test: a citation overlaps the gold span for ≥ 60% of questions", v, v is not None and v >= 0.6,
         f"{v:.1%}" if v is not None else "")
-    h = sys_("hotpotqa")
-    v = _num(h.get("para_hit@5"))
-    add("hotpotqa test: hit@5 per supporting paragraph and for both (reported, no threshold)", v, True,
-        f"per paragraph {fmt(h.get('para_hit@5'))}, both {fmt(h.get('all_paras_hit@5'))} "
-        f"(reference {fmt(sys_('hotpotqa', 'reference').get('para_hit@5'))}, "
-        f"{fmt(sys_('hotpotqa', 'reference').get('all_paras_hit@5'))})")
-    for d, limit in (("seeds", 20), ("covid_qa", 60)):
-        v = _num(sys_(d).get("ask_p50_ms"))
-        add(f"{d}: warm ask() p50 ≤ {limit} ms", v, v is not None and v <= limit,
-            f"{v:.1f} ms" if v is not None else "")
+    v = _num(sys_("hotpotqa").get("all_paras_cited"))
+    add("hotpotqa test: both supporting facts cited for ≥ 50%", v, v is not None and v >= 0.5,
+        f"{v:.1%}" if v is not None else "")
+    for d in ("covid_qa", "tonic_pg", "hotpotqa"):
+        v = _ratio(sys_(d).get("hit@5"), sys_(d, "reference").get("hit@5"))
+        add(f"{d} test: hit@5 against the reference (reported)", v, None,
+            f"{fmt(sys_(d).get('hit@5'))} vs {fmt(sys_(d, 'reference').get('hit@5'))} = {v:.2f}×" if v is not None else "")
+    v = _num(s.get("ask_p50_ms"))
+    add("seeds: warm ask() p50 ≤ 25 ms", v, v is not None and v <= 25, f"{v:.1f} ms" if v is not None else "")
+    v = _num(s.get("cold_start_s"))
+    add("seeds: cold start ≤ 3 s", v, v is not None and v <= 3, f"{v:.2f} s" if v is not None else "")
     return out
 
 

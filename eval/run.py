@@ -129,7 +129,7 @@ def run_system(system, items: list[dict], texts: SourceTexts, cold: bool = True)
             "facts": len(it.get("facts") or []) if it.get("answerable", True) else 0,
             "cites_ok": ok, "cites": total, "cite_hit": M.citation_recall(cites, gold),
             "abstained": abstained, "rank": M.first_relevant_rank(hits, gold),
-            "sources_hit": M.per_source_hits(hits, gold), "ms": round(latencies[-1] * 1000, 2),
+            "sources_hit": M.per_source_hits(hits, gold), "sources_cited": M.per_source_hits(cites, gold), "ms": round(latencies[-1] * 1000, 2),
             "answer": text[:400],
         })
         if n % 50 == 0:
@@ -169,12 +169,14 @@ def aggregate(records: list[dict]) -> dict:
         out["n_multi_source"] = len(multi)
         out["para_hit@5"] = sum(sum(m.values()) for m in multi) / sum(len(m) for m in multi)
         out["all_paras_hit@5"] = sum(all(m.values()) for m in multi) / len(multi)
+        cited = [r["sources_cited"] for r in spans if len(r["sources_cited"]) > 1]
+        out["all_paras_cited"] = sum(all(m.values()) for m in cited) / len(cited)
     return out
 
 
 # -- presentation -----------------------------------------------------------------------------
 ROWS = ["fact_accuracy", "fact_recall", "citation_precision", "citation_recall", "unanswerable_declined", "answerable_declined",
-        "hit@1", "hit@3", "hit@5", "mrr@5", "para_hit@5", "all_paras_hit@5",
+        "hit@1", "hit@3", "hit@5", "mrr@5", "para_hit@5", "all_paras_hit@5", "all_paras_cited",
         "ask_p50_ms", "ask_p95_ms", "cold_start_s", "ingest_s", "chunks", "chunks_per_s"]
 
 

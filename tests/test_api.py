@@ -104,12 +104,3 @@ def test_module_level_ask_uses_the_environment(seed_assistant, monkeypatch):
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert "Constitutional Democratic Party" in out.stdout
-
-
-def test_each_part_of_a_two_part_question_gets_its_own_sentence(seed_assistant):
-    # The cost part must be answered by the sentence about the cost, not only by the sentence
-    # that best matches the whole question (which names "$30 billion into OpenAI").
-    ans = seed_assistant.ask("What is SoftBank's planned Arizona industrial complex called, "
-                             "and how much could it cost?")
-    assert not ans.abstained
-    assert any("$1 trillion" in c.quote and "cost" in c.quote for c in ans.citations), ans.text
