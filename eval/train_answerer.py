@@ -109,9 +109,19 @@ def featurize(data: dict) -> list[dict]:
     idf_map = data["idf"]
     idf = (lambda t: idf_map.get(t, 0.0)) if idf_map is not None else None
     out = []
-    for q in data["questions"]:
+    qs = data["questions"]
+    for i, q in enumerate(qs):
         row = {"id": q["id"], "split": q["split"], "question": q["question"], "located": bool(q["gold"])}
-        for name, cands in settings(q).items():
+        sets = settings(q)
+        # Off-topic: the pool another question of the same corpus retrieved, none of its documents
+        # holding this question's evidence -- what a user meets asking about something the
+        # documents never mention (on-topic pools alone left "How many engineers...?" answered
+        # from a sentence sharing none of its words).
+        other = next((o for o in qs[i + 1:] + qs[:i] if not set(o["gold"]) & set(q["gold"])), None)
+        if other is not None:
+            sets["off_topic"] = [replace(c, rank=k) for k, c in enumerate(
+                c for c in other["cands"] if c.record.meta["source"] not in q["gold"])]
+        for name, cands in sets.items():
             recs, X, st = features(q["question"], pool(cands), q["qvec"], idf)
             row[name] = {"X": X, "y": np.asarray([_label(r, q["gold"]) for r in recs], dtype=bool), "terms": st,
                          "recs": [(r.meta["source"], r.meta["start"], r.meta["end"]) for r in recs]}
@@ -350,20 +360,22 @@ def main(argv=None) -> int:
     # 2. the abstainer: answerable pools vs the same questions without their evidence documents
     train_qs = [r for rows in rows_by_ds.values() for r in rows if r["split"] == "train"]
     A_pos = abstain_matrix(train_qs, "answerable", ranker)
-    A_neg = abstain_matrix(train_qs, "no_doc", ranker)
+    A_neg = np.vstack([abstain_matrix(train_qs, "no_doc", ranker),
+                       abstain_matrix([r for r in train_qs if "off_topic" in r], "off_topic", ranker)])
     A = np.vstack([A_pos, A_neg])
     y = np.concatenate([np.ones(len(A_pos)), np.zeros(len(A_neg))])
     keep = ~np.isnan(A).any(axis=1)
     A, y = A[keep], y[keep]
     dev_pos = {n: abstain_matrix(d, "answerable", ranker) for n, d in dev.items() if d}
     dev_neg = {n: abstain_matrix(d, "no_doc", ranker) for n, d in dev.items() if d}
+    dev_off = {n: abstain_matrix([r for r in d if "off_topic" in r], "off_topic", ranker) for n, d in dev.items() if d}
 
     def operating_point(m: dict) -> tuple[float, float]:
         """(threshold declining <= MAX_DECLINED of each dataset's answerable dev questions,
         mean share of the dev negatives it declines)."""
         cuts = [float(np.quantile(p_of(m, X), MAX_DECLINED, method="lower")) for X in dev_pos.values() if len(X)]
         thr = float(np.nextafter(min(cuts), -np.inf)) if cuts else 0.5
-        neg = [float(np.mean(p_of(m, X) < thr)) for X in dev_neg.values() if len(X)]
+        neg = [float(np.mean(p_of(m, X) < thr)) for X in list(dev_neg.values()) + list(dev_off.values()) if len(X)]
         return thr, (float(np.mean(neg)) if neg else 0.0)
 
     abst_best = None
@@ -403,15 +415,20 @@ def main(argv=None) -> int:
         hl, _ = hit_at_1(d, lambda X: logits(ranker, X))
         dec = {s: float(np.mean(p_of(abstainer, abstain_matrix(d, s, ranker)) < threshold))
                for s in ("answerable", "no_doc", "no_sentence")}
+        off = [r for r in d if "off_topic" in r]
+        dec["off_topic"] = float(np.mean(p_of(abstainer, abstain_matrix(off, "off_topic", ranker)) < threshold))
         cp, ca = compose_metrics(d, ranker, add_above, add_other_above)
         metrics[name] = {"questions": len(d), "located": n, "in_pool": in_pool(d), "hit@1_handset": hs,
                          "hit@1_cosine": hc, "hit@1_learned": hl, "declined_answerable": dec["answerable"],
                          "declined_no_doc": dec["no_doc"], "declined_no_sentence": dec["no_sentence"],
+                         "declined_off_topic": dec["off_topic"],
                          "cite_precision": cp, "all_evidence_cited": ca}
         lines.append(f"| {name} | {len(d)} | {in_pool(d):.3f} | {hs:.3f} | {hc:.3f} | {hl:.3f} | "
                      f"{dec['answerable']:.3f} | "
                      f"{dec['no_doc']:.3f} | {dec['no_sentence']:.3f} | {cp:.3f} | {ca:.3f} |")
     print("\n".join(lines))
+    print("declined, off-topic (another question's pool): "
+          + ", ".join(f"{n} {m['declined_off_topic']:.3f}" for n, m in metrics.items()))
     print(f"\nranker {C}; abstain below P={threshold:.4f}; "
           f"add a sentence above P={add_above} (another file: {add_other_above})")
 
