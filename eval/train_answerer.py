@@ -272,7 +272,13 @@ def p_of(m: dict, A: np.ndarray) -> np.ndarray:
 
 def compose_metrics(rows: list[dict], ranker: dict, add_above: float, add_other_above: float,
                     max_sentences: int = 3) -> tuple[float, float]:
-    """(citation precision, share of located questions with every evidence file cited) of select()."""
+    """(citation precision, share of located questions with every evidence file cited) of select().
+
+    Completeness counts the questions whose evidence spans several files where a dataset has them
+    (hotpotqa's two hops): counted over all questions, single-file ones made it 0.52 on hotpotqa dev
+    while eval.run measured both hops cited for 0.03."""
+    multi = [r for r in rows if r["located"] and len(r["gold"]) > 1]
+    rows_c = multi if multi else rows
     from rag.answer import Model, select
 
     stub = Model.__new__(Model)
@@ -291,8 +297,10 @@ def compose_metrics(rows: list[dict], ranker: dict, add_above: float, add_other_
         spans = [s.span for s in chosen]
         ok += sum(M.span_hits_gold(sp, r["gold"]) for sp in spans)
         total += len(spans)
-        complete += all(any(M.span_hits_gold(sp, {src: ss}) for sp in spans) for src, ss in r["gold"].items())
-    return (ok / total if total else math.nan), (complete / n if n else math.nan)
+        if r in rows_c or rows_c is rows:
+            complete += all(any(M.span_hits_gold(sp, {src: ss}) for sp in spans) for src, ss in r["gold"].items())
+    n_c = len(multi) if multi else n
+    return (ok / total if total else math.nan), (complete / n_c if n_c else math.nan)
 
 
 def _f1(p, r):
