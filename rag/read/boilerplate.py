@@ -135,14 +135,7 @@ def features(blocks: Sequence[str], stop_words: frozenset) -> np.ndarray:
     total_prose = max(1.0, prose_chars.sum())
     cum_prose = np.cumsum(prose_chars)
     idx = np.arange(n)
-    prose_idx = np.flatnonzero(prose)
-    if len(prose_idx):
-        nxt = np.searchsorted(prose_idx, idx, side="left")
-        prv = np.searchsorted(prose_idx, idx, side="right") - 1
-        d_next = np.where(nxt < len(prose_idx), prose_idx[np.minimum(nxt, len(prose_idx) - 1)] - idx, n)
-        d_prev = np.where(prv >= 0, idx - prose_idx[np.maximum(prv, 0)], n)
-    else:
-        d_next = d_prev = np.full(n, n)
+    d_prev, d_next = _distances(np.flatnonzero(prose), n, include_self=True)
     short = (col["log_words"] <= math.log1p(4)).astype(float)
     total_chars = max(1.0, chars.sum())
     doc = [
@@ -155,6 +148,19 @@ def features(blocks: Sequence[str], stop_words: frozenset) -> np.ndarray:
         np.full(n, math.log1p(chars.sum())),
     ]
     return np.column_stack([base] + neigh + doc) if n else np.zeros((0, len(FEATURES)))
+
+
+def _distances(marked: np.ndarray, n: int, include_self: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per block, the distance (in blocks) to the nearest marked block before and after it; n where
+    there is none. include_self: a marked block is at distance 0 from itself."""
+    if not len(marked):
+        return np.full(n, n), np.full(n, n)
+    idx = np.arange(n)
+    nxt = np.searchsorted(marked, idx, side="left" if include_self else "right")
+    prv = np.searchsorted(marked, idx, side="right" if include_self else "left") - 1
+    d_next = np.where(nxt < len(marked), marked[np.minimum(nxt, len(marked) - 1)] - idx, n)
+    d_prev = np.where(prv >= 0, idx - marked[np.maximum(prv, 0)], n)
+    return d_prev, d_next
 
 
 def context_features(p1: np.ndarray, blocks: Sequence[str]) -> np.ndarray:
@@ -174,15 +180,7 @@ def context_features(p1: np.ndarray, blocks: Sequence[str]) -> np.ndarray:
         return np.array([p1[i + 1:i + 1 + k].max() if i + 1 < n else 0.0 for i in range(n)])
 
     # Distance (in blocks) to the nearest block the first pass is fairly sure is body.
-    sure = np.flatnonzero(p1 >= 0.5)
-    idx = np.arange(n)
-    if len(sure):
-        nx = np.searchsorted(sure, idx, side="right")
-        pv = np.searchsorted(sure, idx, side="left") - 1
-        d_next = np.where(nx < len(sure), sure[np.minimum(nx, len(sure) - 1)] - idx, n)
-        d_prev = np.where(pv >= 0, idx - sure[np.maximum(pv, 0)], n)
-    else:
-        d_next = d_prev = np.full(n, n)
+    d_prev, d_next = _distances(np.flatnonzero(p1 >= 0.5), n, include_self=False)
     cols = [p1, prev, nxt, _window_mean(p1, 3), _window_mean(p1, 10), max_before(5), max_after(5),
             (cum - mass) / total, (total - cum) / total, np.log1p(d_prev), np.log1p(d_next),
             max_before(20), max_after(20),
