@@ -36,6 +36,8 @@ import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .run import _no_nan  # NaN is not JSON: null
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "datasets"
 ARTICLES = SHARED / "article_extraction"
@@ -634,16 +636,6 @@ def render(results: dict) -> str:
             parts.append(RENDER[name](sec) + f"\n_Run at {sec['commit']}{' (dirty)' if sec['dirty'] else ''}, "
                                              f"{sec['created']}, {sec['seconds']:.0f} s._\n")
     return "\n".join(parts)
-
-
-def _no_nan(v):
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, dict):
-        return {k: _no_nan(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_no_nan(x) for x in v]
-    return v
 
 
 def main(argv=None) -> int:
