@@ -11,7 +11,6 @@ Not here: calling the LLM (`rag.llm`), the extractive answerer (`rag.answer`).
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -20,7 +19,8 @@ import numpy as np
 from . import terms
 from .answer import citation, coverage, pool_idf
 from .chunk import split_sentences
-from .store import Record, sentence_id
+from .retrieve import with_sentences
+from .store import Record
 from .types import Citation
 
 # A claim is supported by a sentence when dense + 0.5 * lex >= SUPPORT_MIN and dense >= DENSE_MIN
@@ -84,10 +84,10 @@ def _numbers(s: str) -> list[int]:
 
 
 def passage_sentences(candidate, store) -> list[Record]:
-    """The stored sentences (with embeddings) of one retrieved chunk, minus instruction-like ones."""
-    m = candidate.record.meta
-    ids = [sentence_id(m["source"], m["sha"], a, b) for a, b in json.loads(m["sents"])]
-    return [r for r in store.get("sentences", ids, with_vectors=True) if not is_instruction(r.text)]
+    """The sentences (with embeddings) of one retrieved chunk, minus instruction-like ones: those
+    retrieval already attached (`rag.retrieve.with_sentences`), else read from the store."""
+    sentences = candidate.sentences or with_sentences(store, [candidate])[0].sentences
+    return [r for r in sentences if not is_instruction(r.text)]
 
 
 def best_support(claim: str, vec, sentences: list[Record]) -> Support | None:
