@@ -277,8 +277,8 @@ def features(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, i
             len(st - q_terms) / max(len(st), 1),
             1.0 / (1 + pos[i]),
             math.log1p(len(text.split())),
-            1.0 if kind in ("heading", "title") else 0.0,
-            1.0 if kind in ("table", "row", "table_row") else 0.0,
+            1.0 if kind == "heading" else 0.0,
+            1.0 if kind == "table_row" else 0.0,
         )
     rows[:, FEATURES.index("cos_gap_best")] = cos - cos.max()
     rows[:, FEATURES.index("cov_gap_best")] = covs - covs.max()

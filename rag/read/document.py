@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 # hash, see `reader_stamp`) and re-reads every file.
 READER_VERSION = 3
 
-BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "code")
+BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "meta")  # meta: a byline or dateline
 
 
 @dataclass(frozen=True)
