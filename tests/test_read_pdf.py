@@ -7,17 +7,15 @@ import time
 from pathlib import Path
 
 import pytest
+from reportlab.lib.pagesizes import letter  # the dev extra installs it: missing is a failure, not a skip
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
 
-pytest.importorskip("reportlab")
-from reportlab.lib.pagesizes import letter  # noqa: E402
-from reportlab.pdfbase import pdfmetrics  # noqa: E402
-from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
-from reportlab.pdfgen import canvas  # noqa: E402
-
-from rag.errors import DocumentError  # noqa: E402
-from rag.read import read_document  # noqa: E402
-from rag.read.normalize import normalize  # noqa: E402
-from rag.read.pdf import PAGE_SEP, _read, read_pdf  # noqa: E402
+from rag.errors import DocumentError
+from rag.read import read_document
+from rag.read.normalize import normalize
+from rag.read.pdf import PAGE_SEP, _read, read_pdf
 
 HEADER = "Acme Research Report - Confidential"
 PARAGRAPH = [  # page 1: a hyphenated line break and a ligature (U+FB01)
