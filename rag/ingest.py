@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 
 from .chunk import Chunk, LineIndex, chunk_document
 from .config import SUPPORTED_SUFFIXES, Config
@@ -27,11 +28,12 @@ from .errors import DocumentError, IndexBusyError, IndexStateError
 from .lexical import LexicalIndex
 from .read import Document, file_sha, read_document
 from .store import FileRecord, Store, chunk_meta, is_live, sentence_id
-from .types import IngestReport
+from .types import IngestProgress, IngestReport
 
 log = logging.getLogger("rag")
 BATCH_CHUNKS = 256  # files are embedded in groups of about this many chunks
-ProgressFn = Callable[[int, int, str], None]  # (files done, files to write, current file)
+EMBED_STEP = 64  # texts embedded between two progress reports (one call to the encoder each)
+ProgressFn = Callable[[IngestProgress], None]
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,31 @@ def ingest_lock(index_dir: Path, wait_s: float):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+class _Tracker:
+    """Turns the work done into `IngestProgress` reports. Each file to write is one unit of work:
+    a tenth when it has been read and chunked, the rest as its passages are embedded and stored."""
+
+    READ, EMBED, STORE = 0.1, 0.8, 0.1
+
+    def __init__(self, total: int, on_progress: ProgressFn | None):
+        self.total, self.on_progress = total, on_progress
+        self.t0 = time.perf_counter()
+        self.files_read = self.files_done = self.chunks_found = self.chunks_done = 0
+        self.committed = 0.0  # work units finished
+
+    def report(self, stage: str, source: str = "", batch_files: int = 0, batch_share: float = 0.0) -> None:
+        """batch_share: how far (0..1) the embed+store of the `batch_files` files being written is."""
+        if not self.on_progress:
+            return
+        work = self.committed + self.READ * (self.files_read - self.files_done) \
+            + (self.EMBED + self.STORE) * batch_files * batch_share
+        fraction = min(1.0, work / self.total) if self.total else 1.0
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / fraction * (1 - fraction) if fraction >= 0.02 and elapsed >= 0.5 else None
+        self.on_progress(IngestProgress(stage, self.files_done, self.total, source, self.chunks_done,
+                                        self.chunks_found, round(fraction, 4), eta))
+
+
 class Ingestor:
     def __init__(self, cfg: Config, store: Store, embedder: Embedder):
         self.cfg, self.store, self.embedder = cfg, store, embedder
@@ -97,6 +124,8 @@ class Ingestor:
             if state != "ok":
                 self.store.create(reset=state == "mismatch")
             manifest = self._recover(self.store.manifest())
+            if on_progress:
+                on_progress(IngestProgress("scan"))
             files, skipped = scan(Path(self.cfg.docs_dir))
             present = {f.source for f in files}
             removed = sorted(s for s in manifest if s not in present)
@@ -167,9 +196,9 @@ class Ingestor:
         done: list[tuple[str, int]] = []
         batch: list[tuple[Document, list[Chunk]]] = []
         bar = tqdm(total=len(todo), desc="ingest", unit="file", disable=not progress or not todo)
-        for i, f in enumerate(todo):
-            if on_progress:
-                on_progress(i, len(todo), f.source)
+        track = _Tracker(len(todo), on_progress)
+        for f in todo:
+            track.report("read", f.source)
             try:
                 doc = read_document(f.path, f.source)
                 chunks = chunk_document(doc, tok, self.cfg.chunk_tokens, self.cfg.overlap_tokens)
@@ -178,27 +207,38 @@ class Ingestor:
             except DocumentError as e:
                 skipped.append((f.source, str(e)))
                 bar.update(1)
+                track.files_read += 1
+                track.files_done += 1
+                track.committed += 1.0
                 continue
+            track.files_read += 1
+            track.chunks_found += len(chunks)
             batch.append((doc, chunks))
             if sum(len(c) for _, c in batch) >= BATCH_CHUNKS:
-                done += self._commit(batch, manifest)
+                done += self._commit(batch, manifest, track)
                 bar.update(len(batch))
                 batch = []
         if batch:
-            done += self._commit(batch, manifest)
+            done += self._commit(batch, manifest, track)
             bar.update(len(batch))
         bar.close()
-        if on_progress:
-            on_progress(len(todo), len(todo), "")
+        track.report("done")
         return done
 
-    def _commit(self, batch: list[tuple[Document, list[Chunk]]], manifest) -> list[tuple[str, int]]:
+    def _commit(self, batch: list[tuple[Document, list[Chunk]]], manifest, track: _Tracker) -> list[tuple[str, int]]:
         # 1. intent: a crash from here on rolls these versions back
         self.store.set_files({doc.source: FileRecord(manifest[doc.source].sha if doc.source in manifest else "",
                                                      pending=doc.sha) for doc, _ in batch})
         chunks = [c for _, cs in batch for c in cs]
         sents = _unique_sentences(batch)
-        vecs = self.embedder.embed([c.embed_text for c in chunks] + [s[3] for s in sents])
+        texts = [c.embed_text for c in chunks] + [s[3] for s in sents]
+        name = batch[0][0].source if len(batch) == 1 else f"{len(batch)} files"
+        parts, share = [], track.EMBED / (track.EMBED + track.STORE)
+        for i in range(0, len(texts), EMBED_STEP):  # in steps, so a large file's progress moves as it embeds
+            track.report("embed", name, len(batch), share * i / len(texts))
+            parts.append(self.embedder.embed(texts[i:i + EMBED_STEP]))
+        track.report("store", name, len(batch), share)
+        vecs = np.concatenate(parts)
         chunk_vecs, sent_vecs = vecs[:len(chunks)], vecs[len(chunks):]
         # 2. write the new version (not live yet: the manifest still names the old hash)
         doc_meta = {doc.source: _doc_meta(doc) for doc, _ in batch}
@@ -209,6 +249,9 @@ class Ingestor:
         for doc, _ in batch:
             if doc.source in manifest:
                 self.store.delete_version(doc.source, keep_sha=doc.sha)  # 4. drop the old version
+        track.files_done += len(batch)
+        track.chunks_done += len(chunks)
+        track.committed += len(batch)
         return [(doc.source, len(cs)) for doc, cs in batch]
 
 

@@ -83,6 +83,33 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class IngestProgress:
+    """Where a running ingest stands, as `on_progress` receives it.
+
+    stage: "scan", "read" (reading and chunking `source`), "embed", "store" or "done".
+    fraction: 0..1 of the run's work, counted as each file's reading (a tenth of its share) plus
+    its passages embedded and stored (the rest), so one large PDF advances as its chunks embed.
+    eta_s: seconds left at the pace so far (None until there is a pace to go by).
+    """
+
+    stage: str
+    files_done: int = 0
+    files_total: int = 0
+    source: str = ""
+    chunks_done: int = 0  # passages embedded and stored so far
+    chunks_total: int = 0  # passages found in the files read so far
+    fraction: float = 0.0
+    eta_s: float | None = None
+
+    def __str__(self) -> str:
+        what = {"scan": "Scanning the documents folder", "read": f"Reading {self.source}",
+                "embed": "Embedding passages", "store": "Storing passages", "done": "Done"}.get(self.stage, self.stage)
+        eta = f", about {self.eta_s:.0f} s left" if self.eta_s is not None and self.stage != "done" else ""
+        return (f"{what} ({self.files_done}/{self.files_total} files, {self.chunks_done} passages, "
+                f"{self.fraction:.0%}{eta})")
+
+
+@dataclass(frozen=True)
 class IngestReport:
     """What an ingest changed. File names are relative to the documents folder."""
 

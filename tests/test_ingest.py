@@ -91,3 +91,24 @@ def test_first_ask_builds_a_missing_index(tmp_path, embedder):
     ans = a.ask("What tariff has Trump imposed on cars and car parts?")
     assert "25%" in ans.text
     assert a.store.state() == "ok"
+
+
+def test_progress_advances_with_the_passages_of_one_large_file(tmp_path, embedder):
+    # One file of many passages: progress must move while it embeds, not jump from 0 to 1 at the end.
+    d = tmp_path / "docs"
+    d.mkdir()
+    paras = [f"Paragraph {i} says that depot {i} in the northern district holds {i * 7} crates of spare parts, "
+             f"counted by the quarterly audit team during inspection round {i}." for i in range(120)]
+    (d / "big.txt").write_text("\n\n".join(paras), encoding="utf-8")
+    (d / "bad.pdf").write_bytes(b"not a pdf")
+    seen = []
+    report = Assistant(docs_dir=d, index_dir=tmp_path / "idx", embedder=embedder).ingest(progress=False,
+                                                                                        on_progress=seen.append)
+    assert report.added == ("big.txt",) and [s for s, _ in report.skipped] == ["bad.pdf"]
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions), "progress never goes back"
+    assert len({f for f in fractions if 0 < f < 1}) >= 3
+    assert {p.stage for p in seen} >= {"scan", "read", "embed", "store", "done"}
+    last = seen[-1]
+    assert (last.stage, last.fraction, last.files_done, last.files_total) == ("done", 1.0, 2, 2)
+    assert last.chunks_done == report.chunks > 0

@@ -141,9 +141,8 @@ def create_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Bl
         return gr.update(visible=True), view
 
     def run_ingest(progress):
-        def on_progress(done, total, name):
-            if total:
-                progress(done / total, desc=f"Indexing {name}" if name else "Indexing")
+        def on_progress(p):
+            progress(p.fraction, desc=str(p))
         progress(0, desc="Scanning the documents folder")
         return a.ingest(progress=False, on_progress=on_progress)
 
