@@ -11,10 +11,10 @@ from .config import Config
 from .errors import (DocumentError, IndexBusyError, IndexMismatchError, IndexStateError, InvalidQuestionError,
                      LLMError, RagError)
 from .read import Document, read_document
-from .types import Answer, Citation, Hit, IngestProgress, IngestReport
+from .types import Answer, Citation, DocumentInfo, Hit, IngestProgress, IngestReport
 
 __all__ = [
-    "ask", "Assistant", "Answer", "Citation", "Hit", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
+    "ask", "Assistant", "Answer", "Citation", "Hit", "DocumentInfo", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
     "RagError", "InvalidQuestionError", "DocumentError", "IndexStateError", "IndexMismatchError",
     "IndexBusyError", "LLMError",
 ]

@@ -22,7 +22,7 @@ from .lexical import LexicalIndex
 from .read import Document, read_document
 from .retrieve import hybrid_search, with_sentences
 from .store import FileRecord, Store
-from .types import Answer, Hit, IngestReport
+from .types import Answer, DocumentInfo, Hit, IngestReport
 
 
 class Assistant:
@@ -163,6 +163,30 @@ class Assistant:
             if r is not None and r.sha == m["sha"]:
                 counts[m["source"]] += 1
         return counts
+
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents with their titles and sizes, sorted by path."""
+        manifest, _ = self._ensure_ready()
+        info: dict[str, dict] = {}
+        for rec in self.store.iter_records():
+            m = rec.meta
+            r = manifest.get(m["source"])
+            if r is None or r.sha != m["sha"] or r.deleting:
+                continue
+            d = info.setdefault(m["source"], {"meta": m, "passages": 0})
+            d["passages"] += 1
+        out = []
+        docs = Path(self.config.docs_dir)
+        for source in sorted(info):
+            m, n = info[source]["meta"], info[source]["passages"]
+            try:
+                size = (docs / source).stat().st_size
+            except OSError:
+                size = 0  # removed since the last ingest
+            out.append(DocumentInfo(source, m.get("title") or Path(source).name,
+                                    m.get("format") or Path(source).suffix.lstrip(".").lower(), size,
+                                    int(m.get("pages") or 0), n, m.get("author", ""), m.get("date", "")))
+        return out
 
     def document(self, source: str) -> Document:
         """The document `source` as read for indexing: citations into it point into its `text`."""

@@ -83,6 +83,20 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document as a listing shows it: `source` is its path relative to the documents folder."""
+
+    source: str
+    title: str  # from the document's metadata, else the file name
+    format: str  # "pdf", "html", "txt", "md", "docx"
+    size: int  # bytes on disk
+    pages: int  # 0 for formats without pages
+    passages: int  # chunks in the index
+    author: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
 class IngestProgress:
     """Where a running ingest stands, as `on_progress` receives it.
 

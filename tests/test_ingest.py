@@ -47,6 +47,10 @@ def test_incremental_add_modify_delete_and_noop(docs, tmp_path, embedder):
     assert "Lyon" in a.ask("Where is the gamma warehouse?").text
     assert a.ask("How many engineers did the beta team hire?").abstained
     assert set(a.files()) == {"alpha.txt", "gamma.txt"}
+    listed = {d.source: d for d in a.documents()}
+    assert sorted(listed) == ["alpha.txt", "gamma.txt"]
+    assert listed["gamma.txt"].format == "txt" and listed["gamma.txt"].passages == a.files()["gamma.txt"]
+    assert listed["gamma.txt"].size == (docs / "gamma.txt").stat().st_size and listed["gamma.txt"].title
 
     ids3 = _chunk_ids(a)
     assert a.ingest(progress=False).changed is False
