@@ -67,6 +67,19 @@ ABSTAIN_FEATURES = ("top_logit", "top_cos", "top_cov", "top_cov_window", "gap_lo
 SENTENCE_PEEK = 2
 N_CHUNKS = 5  # passages whose sentences compete (config.answer_chunks; 8 measured worse on dev)
 
+# Share of content words (Jaccard) a chosen sentence shares with a sentence of another file above
+# which the two make the same statement: if their words differ at all (another figure, date or
+# name), that version is shown too (RIVAL_OVERLAP), and above DIFFER_OVERLAP the answer says the
+# sources differ. Words rather than embedding cosine: swapping one name moved the cosine of short
+# sentences down to 0.65-0.88 (dev), while the shared words stay. Chosen on dev with
+# `python -m eval.conflicts` (altered copies of the evidence passage; table in
+# eval/results/conflicts.json, all dev questions): 0.6 shows both versions in 0.69 / 0.83 / 0.79
+# of the conflicts (covid_qa / hotpotqa / pubmedqa; 0.56 / 0.44 / 0.53 without rivals), and
+# flagging from 0.8 keeps false alarms on the unaltered pools at 1.0% / 1.1% / 0% (from 0.7: 5.5%
+# on hotpotqa, whose articles share sentence shapes such as "X (born 1950) is an American actor").
+RIVAL_OVERLAP = 0.6
+DIFFER_OVERLAP = 0.8
+
 DECLINE = "The documents don't say. I found nothing in them that answers this question."
 
 
@@ -114,6 +127,8 @@ class Model:
     add_above: float  # P(answer sentence) above which a further sentence of a cited file is cited
     add_other_above: float  # ... and one of a file not cited yet (a second hop, another source's figure)
     max_sentences: int = 3
+    rival_overlap: float = RIVAL_OVERLAP  # a near-copy of a chosen sentence in another file, saying something else: shown too
+    differ_overlap: float = DIFFER_OVERLAP  # ... and above this, the answer says the sources differ
 
     @classmethod
     def from_dict(cls, d: dict) -> "Model":
@@ -122,7 +137,8 @@ class Model:
             raise ValueError("answerer model was built for other features: rebuild it (python -m eval.train_answerer)")
         c = d["compose"]
         return cls(FEATURES, _scorer(r), ABSTAIN_FEATURES, _scorer(a), float(a["answer_above"]), float(c["add_above"]),
-                   float(c["add_other_above"]), int(c.get("max_sentences", 3)))
+                   float(c["add_other_above"]), int(c.get("max_sentences", 3)), float(c.get("rival_overlap", RIVAL_OVERLAP)),
+                   float(c.get("differ_overlap", DIFFER_OVERLAP)))
 
     def logits(self, X: np.ndarray) -> np.ndarray:
         return _margin(self.ranker, X)
@@ -329,7 +345,7 @@ def answer(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, his
         ranked = _follow_up_order(ranked, own, previous)
     if not ranked or model.p_answerable(abstain_features(ranked, scoring_q)) < model.answer_above:
         return Answer(question, DECLINE, (), True, hits)
-    return compose(question, select(ranked, model), hits)
+    return compose(question, select(ranked, model), hits, model.differ_overlap)
 
 
 def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:
@@ -359,19 +375,49 @@ def _follow_up_order(ranked: list[Scored], own: frozenset, previous: str) -> lis
 def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
     """The best sentence, then each further one that adds words the chosen ones lack and that the
     ranker gives at least `model.add_other_above` when it comes from a file not cited yet, else
-    `model.add_above` (both chosen on dev, see answerer.md), up to `model.max_sentences`."""
-    chosen = [ranked[0]]
-    covered = set(ranked[0].terms)
+    `model.add_above` (both chosen on dev, see answerer.md), up to `model.max_sentences`. A chosen
+    sentence that another file restates with other figures or names brings that version along
+    (`rival`), beyond the limit: a reader must see that the sources disagree."""
+    chosen: list[Scored] = []
+    covered: set[str] = set()
+    picked = 0  # sentences chosen on their own merit (rivals not counted)
+
+    def take(s: Scored) -> None:
+        chosen.append(s)
+        covered.update(s.terms)
+        other = rival(s, ranked, chosen, model.rival_overlap)
+        if other is not None:
+            chosen.append(other)
+            covered.update(other.terms)
+
+    take(ranked[0])
+    picked = 1
     for s in ranked[1:]:
-        if len(chosen) >= model.max_sentences:
+        if picked >= model.max_sentences:
             break
+        if any(s is c for c in chosen):
+            continue
         new_file = all(s.record.meta["source"] != c.record.meta["source"] for c in chosen)
         if s.prob < (model.add_other_above if new_file else model.add_above) or any(_same_span(s, c) for c in chosen):
             continue
         if s.terms - covered:
-            chosen.append(s)
-            covered |= s.terms
+            take(s)
+            picked += 1
     return chosen
+
+
+def rival(s: Scored, ranked: Sequence[Scored], chosen: Sequence[Scored], min_overlap: float) -> Scored | None:
+    """The best-ranked sentence of another file, not chosen yet, that restates `s` with some content
+    words changed -- another figure, date or name for the same statement -- or None."""
+    src = s.record.meta["source"]
+    return next((r for r in ranked if r.record.meta["source"] != src and not any(r is c for c in chosen)
+                 and _restates(s, r, min_overlap)), None)
+
+
+def _restates(a: Scored, b: Scored, min_overlap: float) -> bool:
+    """The same statement with different content words: Jaccard of their words >= min_overlap, < 1."""
+    union = len(a.terms | b.terms)
+    return bool(union) and min_overlap <= len(a.terms & b.terms) / union < 1.0
 
 
 def _same_span(a: Scored, b: Scored) -> bool:
@@ -379,20 +425,26 @@ def _same_span(a: Scored, b: Scored) -> bool:
     return ma["source"] == mb["source"] and ma["start"] < mb["end"] and mb["start"] < ma["end"]
 
 
-def _conflicting(a: Scored, b: Scored, q_terms: set[str]) -> bool:
-    """Different figures for the same thing: both sentences carry numbers, none in common, and
-    they share at least two of the question's words (so they talk about the same quantity)."""
+def _conflicting(a: Scored, b: Scored, q_terms: set[str], min_overlap: float, number_question: bool) -> bool:
+    """Two files disagree: one sentence nearly restates the other with other content words, or
+    (for a question asking how many/much) both carry figures, none in common, and they share at
+    least two of the question's words (so they talk about the same quantity)."""
+    if a.record.meta["source"] == b.record.meta["source"]:
+        return False
+    if _restates(a, b, min_overlap):
+        return True
     na, nb = terms.numbers(a.record.text), terms.numbers(b.record.text)
-    return bool(na and nb and not (na & nb) and len(a.terms & b.terms & q_terms) >= 2)
+    return number_question and bool(na and nb and not (na & nb)) \
+        and len(a.terms & b.terms & q_terms) >= 2
 
 
-def compose(question: str, chosen: list[Scored], hits) -> Answer:
+def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = DIFFER_OVERLAP) -> Answer:
     """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
     sources = {c.record.meta["source"] for c in chosen}
     q_terms = set(terms.content_terms(question))
-    conflict = len(sources) > 1 and asks_for(question) == "number" and any(
-        _conflicting(a, b, q_terms) for a in chosen for b in chosen
-        if a.record.meta["source"] != b.record.meta["source"])
+    number_question = asks_for(question) == "number"
+    conflict = len(sources) > 1 and any(_conflicting(a, b, q_terms, differ_overlap, number_question)
+                                        for a in chosen for b in chosen)
     if len(sources) == 1:
         chosen = sorted(chosen, key=lambda c: c.record.meta["start"])  # one source: read in document order
     cites = [citation(n, s.record, s.prob) for n, s in enumerate(chosen, 1)]

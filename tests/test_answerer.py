@@ -136,3 +136,21 @@ def test_the_training_command_runs_end_to_end_on_a_tiny_fixture(tmp_path):
     model = Model.from_dict(spec)
     assert model.logits(np.zeros((3, len(model.features)))).shape == (3,) and 0.0 <= model.answer_above <= 1.0
     assert spec["trained_on"]["train_questions"] == {"qa": 5}
+
+
+def test_a_copy_stating_another_figure_is_shown_beside_the_original(tmp_path, embedder):
+    # Two files make the same statement with different figures: both versions are cited and the
+    # answer says the sources differ; with the copy agreeing, only the one statement comes back.
+    stale = LIGHTHOUSE.replace("31 metres tall", "27 metres tall")
+    a = _assistant(tmp_path, embedder, {"lighthouse.txt": LIGHTHOUSE, "lighthouse-old.txt": stale,
+                                        "orchard.txt": ORCHARD})
+    ans = a.ask("How tall is the lighthouse tower?")
+    quotes = {c.source: c.quote for c in ans.citations}
+    assert "31 metres" in quotes.get("lighthouse.txt", "") and "27 metres" in quotes.get("lighthouse-old.txt", "")
+    assert ans.text.startswith("The sources differ")
+
+    same = _assistant(tmp_path, embedder, {"lighthouse.txt": LIGHTHOUSE, "lighthouse-copy.txt": LIGHTHOUSE,
+                                           "orchard.txt": ORCHARD}, name="same")
+    ans = same.ask("How tall is the lighthouse tower?")
+    assert "31 metres" in ans.text and not ans.text.startswith("The sources differ")
+    assert sum("31 metres" in c.quote for c in ans.citations) == 1
