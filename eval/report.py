@@ -22,7 +22,8 @@ LABELS = {
     "answerable_declined": "answerable wrongly declined", "hit@1": "retrieval hit@1", "hit@3": "retrieval hit@3",
     "hit@5": "retrieval hit@5", "mrr@5": "MRR@5", "para_hit@5": "hit@5 per supporting paragraph",
     "all_paras_hit@5": "hit@5 both supporting paragraphs", "ask_p50_ms": "ask() p50 warm (ms)",
-    "ask_p95_ms": "ask() p95 warm (ms)", "cold_start_s": "cold start, new process (s)",
+    "ask_p95_ms": "ask() p95 warm (ms)", "encode_p50_ms": "one query encoding p50 (ms)",
+    "ask_per_encode": "ask() p50 / one query encoding", "cold_start_s": "cold start, new process (s)",
     "ingest_s": "ingest (s)", "chunks": "chunks", "chunks_per_s": "chunks/s",
 }
 CHART = ["fact_accuracy", "citation_precision", "citation_recall", "hit@1", "hit@5", "mrr@5"]
@@ -82,7 +83,9 @@ def targets(res: dict[str, dict]) -> list[tuple[str, str, bool | None]]:
         add(f"{d} test: hit@5 against the reference (reported)", v, None,
             f"{fmt(sys_(d).get('hit@5'))} vs {fmt(sys_(d, 'reference').get('hit@5'))} = {v:.2f}×" if v is not None else "")
     v = _num(s.get("ask_p50_ms"))
-    add("seeds: warm ask() p50 ≤ 25 ms", v, v is not None and v <= 25, f"{v:.1f} ms" if v is not None else "")
+    r = _num(s.get("ask_per_encode"))
+    add("seeds: warm ask() p50 ≤ 25 ms", v, v is not None and v <= 25,
+        (f"{v:.1f} ms" + (f" ({r:.1f}× one query encoding)" if r is not None else "")) if v is not None else "")
     v = _num(s.get("cold_start_s"))
     add("seeds: cold start ≤ 3 s", v, v is not None and v <= 3, f"{v:.2f} s" if v is not None else "")
     return out
