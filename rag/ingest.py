@@ -95,8 +95,10 @@ class _Tracker:
         self.files_read = self.files_done = self.chunks_found = self.chunks_done = 0
         self.committed = 0.0  # work units finished
 
-    def report(self, stage: str, source: str = "", batch_files: int = 0, batch_share: float = 0.0) -> None:
-        """batch_share: how far (0..1) the embed+store of the `batch_files` files being written is."""
+    def report(self, stage: str, source: str = "", batch_files: int = 0, batch_share: float = 0.0,
+               batch_chunks: int = 0) -> None:
+        """batch_share: how far (0..1) the embed+store of the `batch_files` files being written is;
+        batch_chunks: passages of that batch embedded so far."""
         if not self.on_progress:
             return
         work = self.committed + self.READ * (self.files_read - self.files_done) \
@@ -104,7 +106,7 @@ class _Tracker:
         fraction = min(1.0, work / self.total) if self.total else 1.0
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / fraction * (1 - fraction) if fraction >= 0.02 and elapsed >= 0.5 else None
-        self.on_progress(IngestProgress(stage, self.files_done, self.total, source, self.chunks_done,
+        self.on_progress(IngestProgress(stage, self.files_done, self.total, source, self.chunks_done + batch_chunks,
                                         self.chunks_found, round(fraction, 4), eta))
 
 
@@ -235,9 +237,9 @@ class Ingestor:
         name = batch[0][0].source if len(batch) == 1 else f"{len(batch)} files"
         parts, share = [], track.EMBED / (track.EMBED + track.STORE)
         for i in range(0, len(texts), EMBED_STEP):  # in steps, so a large file's progress moves as it embeds
-            track.report("embed", name, len(batch), share * i / len(texts))
+            track.report("embed", name, len(batch), share * i / len(texts), min(i, len(chunks)))
             parts.append(self.embedder.embed(texts[i:i + EMBED_STEP]))
-        track.report("store", name, len(batch), share)
+        track.report("store", name, len(batch), share, len(chunks))
         vecs = np.concatenate(parts)
         chunk_vecs, sent_vecs = vecs[:len(chunks)], vecs[len(chunks):]
         # 2. write the new version (not live yet: the manifest still names the old hash)

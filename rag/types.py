@@ -110,7 +110,7 @@ class IngestProgress:
     files_done: int = 0
     files_total: int = 0
     source: str = ""
-    chunks_done: int = 0  # passages embedded and stored so far
+    chunks_done: int = 0  # passages embedded so far (stored once the stage after 'store' is reported)
     chunks_total: int = 0  # passages found in the files read so far
     fraction: float = 0.0
     eta_s: float | None = None

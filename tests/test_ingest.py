@@ -116,3 +116,5 @@ def test_progress_advances_with_the_passages_of_one_large_file(tmp_path, embedde
     last = seen[-1]
     assert (last.stage, last.fraction, last.files_done, last.files_total) == ("done", 1.0, 2, 2)
     assert last.chunks_done == report.chunks > 0
+    embedding = [p.chunks_done for p in seen if p.stage == "embed"]
+    assert embedding == sorted(embedding) and len(set(embedding)) >= 2, "passages counted as they embed"
