@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run chat test setup browser clean-index
+.PHONY: run chat serve test setup browser clean-index
 
 setup: $(STAMP)
 
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 chat: $(STAMP)
 	$(PY) -m rag chat
+
+# the HTTP API on http://127.0.0.1:8000 (HOST=0.0.0.0 needs RAG_API_KEYS)
+serve: $(STAMP)
+	$(PY) -m rag serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q

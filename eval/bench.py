@@ -2,6 +2,7 @@
 
     python -m eval.bench                         # sizes 1000 10000 100000, both modes, onnx embedder
     python -m eval.bench --sizes 1000 --modes embedded --embedder minilm
+    python -m eval.bench --api                   # HTTP API vs in-process ask() on the seeds, 1 and 16 clients
 
 Corpus: the third-party datasets materialized by ../shared/tools/materialize.py into eval/.cache/data
 (never copied into the repo), concatenated and, past their size, repeated as the same files
@@ -159,8 +160,137 @@ def cold_start(p: dict, embedder_name: str) -> float:
     return float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else float("nan")
 
 
+# -- HTTP API overhead (--api) ------------------------------------------------------------------
+def _seed_questions() -> list[str]:
+    qa = SHARED / "eval" / "seed_qa.jsonl"
+    if qa.exists():
+        return [json.loads(line)["question"] for line in qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return ["What tariff applies to Japanese steel?", "Who is Japan's chief trade negotiator?"]
+
+
+def _load(fn, questions: list[str], clients: int, rounds: int) -> dict:
+    """Run fn(question) over the questions `rounds` times from `clients` threads: rate and latency."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [q for _ in range(rounds) for q in questions]
+    lat: list[float] = []
+
+    def one(q):
+        t = time.perf_counter()
+        fn(q)
+        lat.append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, jobs))
+    wall = time.perf_counter() - t0
+    return {"requests": len(jobs), "req_per_s": len(jobs) / wall, "p50_ms": 1000 * float(np.percentile(lat, 50)),
+            "p95_ms": 1000 * float(np.percentile(lat, 95))}
+
+
+def run_api(args) -> None:
+    """requests/s and p50/p95 of answering the seed questions in-process (`Assistant.ask`) and through
+    `python -m rag serve` (a separate process, so client and server do not share a GIL), with 1 and
+    16 concurrent clients. Target: HTTP adds <= 5 ms at p50 with one client."""
+    import threading
+
+    import httpx
+
+    from rag import Assistant
+
+    docs, index = ROOT / "seeds", CACHE / "bench" / "api-index"
+    questions = _seed_questions()
+    a = Assistant(docs_dir=docs, index_dir=index)
+    a.ingest(progress=False)
+    for q in questions:
+        a.ask(q)  # warm: model, BM25, manifest
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_DOCS_DIR": str(docs), "RAG_INDEX_DIR": str(index),
+           "RAG_API_KEYS": "bench", "RAG_API_KEYS_FILE": "", "RAG_COLLECTIONS_DIR": str(CACHE / "bench" / "api-collections")}
+    log_path = CACHE / "bench" / "api-server.log"  # a file, not a pipe: an unread pipe would stall the server
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    local = threading.local()
+
+    def over_http(q: str) -> None:
+        c = getattr(local, "client", None)
+        if c is None:  # one keep-alive connection per client thread, as a real client holds
+            c = local.client = httpx.Client(base_url=url, headers={"Authorization": "Bearer bench"}, timeout=120)
+        r = c.post("/v1/chat/completions", json={"model": "default", "messages": [{"role": "user", "content": q}]})
+        r.raise_for_status()
+
+    rows = []
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise SystemExit("rag serve exited: " + log_path.read_text(errors="replace")[-2000:])
+            time.sleep(0.2)
+        for q in questions:
+            over_http(q)  # warm the server's side the same way
+        paths = (("in-process ask()", a.ask), ("HTTP /v1/chat/completions", over_http))
+        # 1 client: each question in-process then over HTTP, back to back, so both meet the same machine load
+        lat: dict[str, list[float]] = {p: [] for p, _ in paths}
+        t_path = {p: 0.0 for p, _ in paths}
+        for _ in range(args.api_rounds):
+            for q in questions:
+                for path, fn in paths:
+                    t = time.perf_counter()
+                    fn(q)
+                    lat[path].append(time.perf_counter() - t)
+                    t_path[path] += lat[path][-1]
+        for path, _ in paths:
+            rows.append({"path": path, "clients": 1, "requests": len(lat[path]),
+                         "req_per_s": len(lat[path]) / t_path[path], "p50_ms": 1000 * float(np.percentile(lat[path], 50)),
+                         "p95_ms": 1000 * float(np.percentile(lat[path], 95))})
+            print(json.dumps(rows[-1]), flush=True)
+        paired = 1000 * float(np.median(np.array(lat[paths[1][0]]) - np.array(lat[paths[0][0]])))
+        # 16 clients: short runs of the two paths alternate, so a busy spell of a shared machine hits both
+        parts: dict[str, list[dict]] = {p: [] for p, _ in paths}
+        for _ in range(args.api_rounds):
+            for path, fn in paths:
+                parts[path].append(_load(fn, questions, 16, 1))
+        for path, _ in paths:
+            runs = parts[path]
+            rows.append({"path": path, "clients": 16, "requests": sum(r["requests"] for r in runs),
+                         **{k: float(np.median([r[k] for r in runs])) for k in ("req_per_s", "p50_ms", "p95_ms")}})
+            print(json.dumps(rows[-1]), flush=True)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+        log.close()
+    by = {(r["path"].split()[0], r["clients"]): r for r in rows}
+    overhead = {c: by[("HTTP", c)]["p50_ms"] - by[("in-process", c)]["p50_ms"] for c in (1, 16)}
+    lines = ["| path | clients | requests | req/s | p50 ms | p95 ms |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['path']} | {r['clients']} | {r['requests']} | {r['req_per_s']:.1f} | {r['p50_ms']:.1f} | "
+              f"{r['p95_ms']:.1f} |" for r in rows]
+    lines += ["", f"HTTP overhead at p50: {overhead[1]:+.1f} ms with 1 client (target <= 5 ms; median of the "
+                  f"per-question differences: {paired:+.1f} ms), "
+                  f"{overhead[16]:+.1f} ms with 16 clients; {os.cpu_count()} CPU cores, "
+                  f"{len(questions)} seed questions x {args.api_rounds} rounds; 1 client: each question in-process then "
+                  "over HTTP, back to back; 16 clients: the two paths alternate round by round, each figure the "
+                  "median over the rounds."]
+    print("\n".join(lines))
+    out = ROOT / "eval" / "results" / "bench_api.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rows": rows, "p50_overhead_ms": {str(k): v for k, v in overhead.items()},
+                               "paired_median_overhead_ms_1_client": paired,
+                               "cpu_count": os.cpu_count(), "questions": len(questions), "rounds": args.api_rounds,
+                               "table": lines}, indent=2) + "\n")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--api", action="store_true", help="HTTP API against in-process ask() on the seeds (eval/results/bench_api.json)")
+    ap.add_argument("--api-rounds", type=int, default=5, help="--api: passes over the seed questions per measurement")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--modes", nargs="+", default=["embedded", "server"])
     ap.add_argument("--embedder", default="onnx", choices=["onnx", "minilm"])
@@ -168,6 +298,8 @@ def main(argv=None) -> None:
     ap.add_argument("--server-max", type=int, default=10**9, help="skip server points above this many chunks")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.api:
+        return run_api(args)
     from rag.embed import make_embedder
 
     start = time.perf_counter()

@@ -3,18 +3,21 @@
     from rag import ask, Assistant
     print(ask("What tariff applies to Japanese steel?"))
     doc = read_document("report.pdf")   # text, blocks, pages, metadata as the index reads it
+    Library().get("team-a").ask("...", filters={"format": "pdf"})   # named collections, metadata filters
 
 Nothing heavy is imported here; models and stores load on first use.
 """
 from .assistant import Assistant, ask
 from .config import Config
-from .errors import (DocumentError, IndexBusyError, IndexMismatchError, IndexStateError, InvalidQuestionError,
-                     LLMError, RagError)
+from .errors import (ConflictError, DocumentError, IndexBusyError, IndexMismatchError, IndexStateError,
+                     InvalidFilterError, InvalidQuestionError, LLMError, NotFoundError, RagError, StoreUnavailableError)
+from .filters import Filters
+from .library import Library
 from .read import Document, read_document
 from .types import Answer, Citation, DocumentInfo, Hit, IngestProgress, IngestReport
 
 __all__ = [
-    "ask", "Assistant", "Answer", "Citation", "Hit", "DocumentInfo", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
+    "ask", "Assistant", "Library", "Filters", "Answer", "Citation", "Hit", "DocumentInfo", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
     "RagError", "InvalidQuestionError", "DocumentError", "IndexStateError", "IndexMismatchError",
-    "IndexBusyError", "LLMError",
+    "IndexBusyError", "LLMError", "InvalidFilterError", "NotFoundError", "ConflictError", "StoreUnavailableError",
 ]

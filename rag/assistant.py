@@ -1,6 +1,7 @@
 """`Assistant`: the pipeline in one place. ingest(); ask() = condense -> retrieve -> answer.
 
-Holds the config, the embedder, the Chroma store and the BM25 index. Thread-safe: many threads
+Holds the config, the embedder, the Chroma store and the BM25 index of one collection (a named
+document set, `config.collection`; `rag.library.Library` holds several). Thread-safe: many threads
 may ask at once (an ingest in this or another process is picked up by the index generation).
 Not here: the stages themselves (`rag.condense`, `rag.retrieve`, `rag.answer`, `rag.ingest`).
 """
@@ -17,6 +18,7 @@ from .condense import condense, normalize_history
 from .config import Config
 from .embed import Embedder, make_embedder
 from .errors import InvalidQuestionError, RagError
+from .filters import Filters
 from .ingest import Ingestor, ProgressFn
 from .lexical import LexicalIndex
 from .read import Document, read_document
@@ -30,6 +32,7 @@ class Assistant:
 
     >>> a = Assistant(docs_dir="seeds")        # index_dir None -> ./.rag-index/<folder>-<hash>
     >>> a.ask("What tariff applies to Japanese steel?").text
+    >>> Assistant(collection="team-a")          # <collections_dir>/team-a/docs, its own index
     """
 
     def __init__(self, docs_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
@@ -52,6 +55,7 @@ class Assistant:
         self._manifest: dict[str, FileRecord] | None = None
         self._lexical: LexicalIndex | None = None
         self._generation = -1
+        self._doc_metas: tuple[int, dict[str, dict]] = (-2, {})  # (generation, source -> metadata), for filters
 
     # -- indexing ---------------------------------------------------------------------------
     def ingest(self, progress: bool = True, on_progress: ProgressFn | None = None) -> IngestReport:
@@ -84,18 +88,37 @@ class Assistant:
                                        f"{self.config.max_question_chars}. Ask something shorter.")
         return question
 
-    def retrieve(self, question: str, k: int | None = None, history=None) -> list[Hit]:
-        """The top-k passages for a question (hybrid search), best first."""
+    def retrieve(self, question: str, k: int | None = None, history=None, *,
+                 filters: Filters | dict | None = None) -> list[Hit]:
+        """The top-k passages for a question (hybrid search), best first; `filters` as in `ask`."""
         question = self._check_question(question)
+        filters = Filters.coerce(filters)
         query, _ = condense(question, normalize_history(history))
-        return self._search(query, k or self.config.top_k)[0]
+        return self._search(query, k or self.config.top_k, filters=filters)[0]
 
-    def _search(self, query: str, k: int, sentence_peek: int = 0, sentences: bool = False):
+    def _allowed(self, filters: Filters | None) -> frozenset[str] | None:
+        """The sources passing `filters` (None: no filter). Document metadata is read from the store
+        once per index generation, and only when a filter is used."""
+        if filters is None:
+            return None
+        manifest, _ = self._ensure_ready()
+        with self._lock:
+            gen, metas = self._doc_metas
+            if gen != self._generation:
+                metas = self.store.doc_metas(manifest)
+                self._doc_metas = (self._generation, metas)
+        allowed = filters.allowed(metas)
+        return None if len(allowed) == len(metas) else allowed  # everything passes: search as unfiltered
+
+    def _search(self, query: str, k: int, sentence_peek: int = 0, sentences: bool = False,
+                filters: Filters | None = None):
         """(top-k hits, candidates: the top k plus chunks of the top `sentence_peek` sentences, query vector).
         sentences: attach each candidate's sentences with their vectors (what the answerer scores)."""
+        sources = self._allowed(filters)
         manifest, lexical = self._ensure_ready()
         qvec = self.embedder.embed([query])[0]
-        cands = hybrid_search(self.store, lexical, manifest, query, qvec, k, sentence_peek=sentence_peek)
+        cands = hybrid_search(self.store, lexical, manifest, query, qvec, k, sentence_peek=sentence_peek,
+                              sources=sources)
         if sentences:
             cands = with_sentences(self.store, cands)
         return [c.hit() for c in cands[:k]], cands, qvec
@@ -105,20 +128,23 @@ class Assistant:
         lexical = self._lexical
         return lexical.idf if lexical is not None else None
 
-    def ask(self, question: str, history=None, *, k: int | None = None, mode: str | None = None) -> Answer:
+    def ask(self, question: str, history=None, *, k: int | None = None, mode: str | None = None,
+            filters: Filters | dict | None = None) -> Answer:
         """Answer from the documents only, with [n] markers and one Citation per marker.
 
         history: earlier turns, oldest first, as (question, answer_text) pairs.
         k: passages to retrieve (default: config.top_k).
         mode: "llm" or "extractive"; None -> "llm" if an LLM is configured, else "extractive".
+        filters: answer only from documents passing a `rag.filters.Filters` (or its dict form,
+        e.g. {"source": "reports/*", "format": "pdf", "date_from": "2024"}).
         An LLM answer keeps only citations verified against the passages (`rag.verify`); if none
         survive, or the LLM fails or times out, the extractive answer comes back with a `notice`.
         """
-        *_, ans = self._answer(question, history, k, mode, stream=False)
+        *_, ans = self._answer(question, history, k, mode, stream=False, filters=filters)
         return ans
 
-    def stream(self, question: str, history=None, *, k: int | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, history=None, *, k: int | None = None, mode: str | None = None,
+               filters: Filters | dict | None = None) -> Iterator[str | Answer]:
         """Yield the answer text in pieces as it is produced, then the final `Answer`.
 
         The extractive answer is ready at once, so it is streamed word by word; an LLM backend
@@ -126,19 +152,20 @@ class Assistant:
         mode the final Answer is the verified one (or the extractive fallback), which may differ
         from the streamed text: show the final Answer in its place.
         """
-        yield from self._answer(question, history, k, mode, stream=True)
+        yield from self._answer(question, history, k, mode, stream=True, filters=filters)
 
-    def _answer(self, question, history, k, mode, stream: bool) -> Iterator[str | Answer]:
+    def _answer(self, question, history, k, mode, stream: bool, filters=None) -> Iterator[str | Answer]:
         from .llm import llm_answer
 
         if mode not in (None, "llm", "extractive"):
             raise RagError(f"mode must be 'llm' or 'extractive', not {mode!r}")
         mode = mode or ("llm" if self.llm is not None else "extractive")
         question = self._check_question(question)
+        filters = Filters.coerce(filters)
         history = normalize_history(history)
         query, _ = condense(question, history)
         n = max(k or self.config.top_k, self.config.answer_chunks)
-        _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True)
+        _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True, filters=filters)
         ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks)
         if mode == "llm" and self.llm is None:
             ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "

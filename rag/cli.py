@@ -1,4 +1,4 @@
-"""Command line: `python -m rag ingest [DIR] | ask "question" | chat | ui`.
+"""Command line: `python -m rag [--collection NAME] ingest [DIR] | ask "question" | chat | ui | serve`.
 
 User mistakes (empty question, missing folder, busy index) print one line and exit 2; no traceback.
 """
@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from .errors import RagError
 
@@ -18,7 +19,11 @@ def _assistant(args):
     from .config import Config
 
     # --llm overrides RAG_LLM for this run; the other RAG_LLM_* settings still come from the environment
-    cfg = Config.load(docs_dir=getattr(args, "docs", None), index_dir=args.index, llm=getattr(args, "llm", None))
+    cfg = Config.load(docs_dir=getattr(args, "docs", None), index_dir=args.index, llm=getattr(args, "llm", None),
+                      collection=args.collection)
+    if cfg.collection != "default" and getattr(args, "docs", None) is None and not Path(cfg.docs_dir).is_dir():
+        raise RagError(f"no collection named {cfg.collection!r} (create it with `python -m rag collections create "
+                       f"{cfg.collection}` or the HTTP API)")
     return Assistant(config=cfg)
 
 
@@ -101,6 +106,30 @@ def cmd_ui(args) -> int:
     return ui_main(docs_dir=args.docs, index_dir=args.index, host=args.host, port=args.port) or 0
 
 
+def cmd_serve(args) -> int:
+    from .config import Config
+    from .http import serve
+    from .library import Library
+
+    cfg = Config.load(docs_dir=args.docs, index_dir=args.index, collections_dir=args.collections_dir)
+    serve(host=args.host, port=args.port, library=Library(cfg))
+    return 0
+
+
+def cmd_collections(args) -> int:
+    from .config import Config
+    from .library import Library
+
+    lib = Library(Config.load(index_dir=args.index, collections_dir=args.collections_dir))
+    if args.action == "create":
+        lib.create(args.name)
+    elif args.action == "delete":
+        lib.delete(args.name)
+    else:
+        print("\n".join(lib.names()))
+    return 0
+
+
 def _llm_options(s) -> None:
     s.add_argument("--llm", choices=("none", "openai", "ollama"), default=None,
                    help="LLM backend (default: RAG_LLM, else none); see RAG_LLM_BASE_URL, RAG_LLM_MODEL")
@@ -111,6 +140,8 @@ def _llm_options(s) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Ask questions about your documents, offline, with citations.")
     p.add_argument("--index", default=None, help="index folder (default: ./.rag-index/<docs>-<hash>, or RAG_INDEX_DIR)")
+    p.add_argument("--collection", default=None,
+                   help="named document set (default: RAG_COLLECTION, else 'default' = the docs folder)")
     p.add_argument("-v", "--verbose", action="store_true")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("ingest", help="index (or re-index) a documents folder")
@@ -131,13 +162,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
     s.set_defaults(fn=cmd_ui)
+    s = sub.add_parser("serve", help="the HTTP API (OpenAI-compatible chat completions, collections)")
+    s.add_argument("--docs", default=None, help="documents folder of the default collection")
+    s.add_argument("--collections-dir", default=None, help="where other collections live (RAG_COLLECTIONS_DIR)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(fn=cmd_serve)
+    s = sub.add_parser("collections", help="list, create or delete named collections")
+    s.add_argument("action", nargs="?", choices=("list", "create", "delete"), default="list")
+    s.add_argument("name", nargs="?", default=None)
+    s.add_argument("--collections-dir", default=None)
+    s.set_defaults(fn=cmd_collections)
     return p
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # also for libraries that set their loggers to DEBUG (bm25s)
+        handler.setLevel(level)
     try:
         return args.fn(args)
     except RagError as e:

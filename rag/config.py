@@ -1,12 +1,17 @@
 """One configuration object. Precedence: explicit arguments, then environment variables, then defaults.
 
 Environment: RAG_DOCS_DIR, RAG_INDEX_DIR, RAG_CHROMA_URL, RAG_TOP_K, RAG_EMBEDDER,
-RAG_LLM (none|openai|ollama), RAG_LLM_BASE_URL, RAG_LLM_MODEL, RAG_LLM_API_KEY, RAG_LLM_TIMEOUT.
+RAG_LLM (none|openai|ollama), RAG_LLM_BASE_URL, RAG_LLM_MODEL, RAG_LLM_API_KEY, RAG_LLM_TIMEOUT,
+RAG_COLLECTION, RAG_COLLECTIONS_DIR.
+
+Collections: "default" is the documents folder above with its index; any other name lives under
+`collections_dir` as <name>/docs and <name>/index, with Chroma collection names of its own.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -15,6 +20,8 @@ from .errors import RagError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_VERSION = 2  # 2: sentences carry page, kind, header and the verbatim quote
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+DEFAULT_COLLECTION = "default"
+COLLECTION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")  # also safe as a folder and in Chroma names
 
 # field name -> (environment variable, type)
 _ENV = {
@@ -28,6 +35,8 @@ _ENV = {
     "llm_model": ("RAG_LLM_MODEL", str),
     "llm_api_key": ("RAG_LLM_API_KEY", str),
     "llm_timeout": ("RAG_LLM_TIMEOUT", float),
+    "collection": ("RAG_COLLECTION", str),
+    "collections_dir": ("RAG_COLLECTIONS_DIR", Path),
 }
 
 
@@ -40,7 +49,9 @@ class Config:
     docs_dir: Path = None  # type: ignore[assignment]  # None -> <project>/seeds
     index_dir: Path | None = None  # None -> ./.rag-index/<docs folder name>-<hash>
     chroma_url: str = ""  # "" -> embedded PersistentClient under index_dir
-    collection: str = "rag"
+    # The named document set: "default" is docs_dir; others default to <collections_dir>/<name>/docs.
+    collection: str = DEFAULT_COLLECTION
+    collections_dir: Path | None = None  # None -> ./.rag-collections
     # "onnx": int8 export of the same MiniLM (rag.onnx_embed), ~2x faster and no torch import on the
     # query path; "minilm": the sentence-transformers reference. Retrieval quality measured equal (eval/).
     embedder: str = "onnx"
@@ -73,10 +84,15 @@ class Config:
                     raise RagError(f"{env}={raw!r} is not a valid {typ.__name__}") from e
         values.update({k: v for k, v in overrides.items() if v is not None})
         cfg = cls(**values)
-        docs = Path(cfg.docs_dir) if cfg.docs_dir is not None else _default_docs_dir()
-        index = Path(cfg.index_dir) if cfg.index_dir is not None else default_index_dir(docs)
+        check_collection_name(cfg.collection)
+        root = Path(cfg.collections_dir) if cfg.collections_dir is not None else Path.cwd() / ".rag-collections"
+        named = cfg.collection != DEFAULT_COLLECTION
+        docs = Path(cfg.docs_dir) if cfg.docs_dir is not None else (
+            root / cfg.collection / "docs" if named else _default_docs_dir())
+        index = Path(cfg.index_dir) if cfg.index_dir is not None else (
+            root / cfg.collection / "index" if named else default_index_dir(docs))
         cfg = replace(cfg, docs_dir=docs.expanduser().resolve(), index_dir=index.expanduser().resolve(),
-                      llm=cfg.llm.lower().strip() or "none")
+                      collections_dir=root.expanduser().resolve(), llm=cfg.llm.lower().strip() or "none")
         cfg.validate()
         return cfg
 
@@ -93,9 +109,32 @@ class Config:
             raise RagError("top_k must be at least 1")
 
     @property
+    def chroma_prefix(self) -> str:
+        """Chroma collection names are <prefix>_chunks etc.; "rag" for the default collection, as before
+        collections existed, so its existing indexes stay valid."""
+        return "rag" if self.collection == DEFAULT_COLLECTION else f"rag-{self.collection}"
+
+    def for_collection(self, name: str) -> "Config":
+        """This configuration for the collection `name`: its own folders (under collections_dir) and index."""
+        check_collection_name(name)
+        if name == self.collection:
+            return self
+        if name == DEFAULT_COLLECTION:
+            raise RagError("the default collection's folders come from Config.load(), not from another collection")
+        root = Path(self.collections_dir or Path.cwd() / ".rag-collections")
+        return replace(self, collection=name, docs_dir=root / name / "docs", index_dir=root / name / "index")
+
+    @property
     def chunking(self) -> str:
         """What the index records about chunking; a different value forces a rebuild."""
         return f"sentences/tokens={self.chunk_tokens}/overlap={self.overlap_tokens}"
+
+
+def check_collection_name(name) -> str:
+    if not isinstance(name, str) or not COLLECTION_NAME.match(name):
+        raise RagError(f"collection name {name!r} is not allowed: use 1-63 lowercase letters, digits, '-' "
+                       "or '_', starting with a letter or digit")
+    return name
 
 
 def default_index_dir(docs_dir: Path) -> Path:

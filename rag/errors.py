@@ -27,3 +27,23 @@ class IndexBusyError(IndexStateError):
 
 class LLMError(RagError):
     """An LLM backend failed, timed out, or gave an unusable reply."""
+
+
+class InvalidFilterError(RagError, ValueError):
+    """A metadata filter has an unknown key or a value of the wrong kind."""
+
+
+class NotFoundError(RagError):
+    """No collection or document of that name."""
+
+
+class ConflictError(RagError):
+    """The thing already exists, or another operation on it is running."""
+
+
+class StoreUnavailableError(IndexStateError):
+    """The Chroma server cannot be reached."""
+
+
+class TooLargeError(RagError):
+    """A request or an uploaded file is over the size limit."""

@@ -90,16 +90,29 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError):
             return None
 
-    def search(self, query: str, n: int) -> list[Record]:
-        """The n best chunks for `query`, tokenised as BM25Retriever does (same pattern and stemmer)."""
-        if self._bm25 is None or not query.strip():
+    def search(self, query: str, n: int, sources: frozenset[str] | None = None) -> list[Record]:
+        """The n best chunks for `query`, tokenised as BM25Retriever does (same pattern and stemmer).
+
+        sources: keep only chunks of these files; fetched in growing rounds until n pass or every
+        chunk sharing a word with the query has been seen (bm25s has no metadata filter)."""
+        if self._bm25 is None or not query.strip() or sources is not None and not sources:
             return []
         import bm25s
 
         tokens = bm25s.tokenize(query, stemmer=terms.stemmer(), token_pattern=TOKEN_PATTERN, show_progress=False)
         if not tokens.vocab:
             return []
-        k = min(n, int(self._bm25.scores["num_docs"]))
+        total = int(self._bm25.scores["num_docs"])
+        want = n if sources is None else 4 * n
+        while True:
+            k = min(want, total)
+            found = self._retrieve(tokens, k)
+            kept = found if sources is None else [r for r in found if r.meta.get("source") in sources]
+            if len(kept) >= n or len(found) < k or k == total:
+                return kept[:n]
+            want *= 4
+
+    def _retrieve(self, tokens, k: int) -> list[Record]:
         docs, scores = self._bm25.retrieve(tokens, k=k, show_progress=False)
         out = []
         for doc, score in zip(docs[0], scores[0]):

@@ -5,6 +5,8 @@ retriever weights (which we tune on dev data), keys results by text hash, and ad
 overhead we measured against a 20 ms budget. Sentence hits vote for the chunk that holds them,
 which lifts passages where one sentence answers the question exactly.
 Results are filtered to *live* chunks (see `rag.store`), so a concurrent ingest is invisible.
+With metadata filters (`rag.filters`), all three searches are limited to the same allowed files:
+Chroma by a `where` on `source` (chunks and sentences both carry it), BM25 by the same set.
 `with_sentences` then hands each candidate its sentences with their vectors, so the answerer
 (`rag.answer`) scores them without going back to the store.
 Not here: choosing answer sentences (`rag.answer`).
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .filters import where_sources
 from .lexical import LexicalIndex
 from .store import FileRecord, Record, Store, is_live, sentence_id
 from .types import Hit
@@ -45,14 +48,18 @@ class Candidate:
 
 def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], query: str,
                   vector: np.ndarray, k: int, weights: dict[str, float] = WEIGHTS,
-                  sentence_peek: int = 0) -> list[Candidate]:
+                  sentence_peek: int = 0, sources: frozenset[str] | None = None) -> list[Candidate]:
     """The top k chunks by fused score, then (sentence_peek > 0) any lower chunk holding one of the
     top `sentence_peek` sentences of the dense sentence search: a single sentence that matches the
-    question closely is worth offering to the answerer even when its chunk as a whole ranks low."""
+    question closely is worth offering to the answerer even when its chunk as a whole ranks low.
+    sources: only chunks of these files (None: all)."""
+    if sources is not None and not sources:
+        return []
     depth = max(4 * k, 20)
-    dense = [r for r in store.query("chunks", vector, depth) if is_live(r.meta, manifest)]
-    sents = [r for r in store.query("sentences", vector, depth) if is_live(r.meta, manifest)]
-    bm25 = [r for r in (lexical.search(query, depth) if lexical else []) if is_live(r.meta, manifest)]
+    where = None if sources is None else where_sources(sources)
+    dense = [r for r in store.query("chunks", vector, depth, where) if is_live(r.meta, manifest)]
+    sents = [r for r in store.query("sentences", vector, depth, where) if is_live(r.meta, manifest)]
+    bm25 = [r for r in (lexical.search(query, depth, sources) if lexical else []) if is_live(r.meta, manifest)]
 
     fused: dict[str, float] = {}
     best_dense: dict[str, float] = {}

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .config import SCHEMA_VERSION, Config
-from .errors import IndexMismatchError, IndexStateError
+from .errors import IndexMismatchError, IndexStateError, StoreUnavailableError
 
 _META_ID = "__meta__"  # the manifest record holding the index generation
 
@@ -76,7 +76,7 @@ class Store:
                                                        ssl=url.scheme == "https", settings=settings)
                     self._client.heartbeat()
                 except Exception as e:
-                    raise IndexStateError(f"cannot reach the Chroma server at {self.cfg.chroma_url}: {e}") from e
+                    raise StoreUnavailableError(f"cannot reach the Chroma server at {self.cfg.chroma_url}: {e}") from e
             else:
                 path = Path(self.cfg.index_dir) / "chroma"
                 path.mkdir(parents=True, exist_ok=True)
@@ -84,7 +84,7 @@ class Store:
         return self._client
 
     def _name(self, kind: str) -> str:
-        return f"{self.cfg.collection}_{kind}"
+        return f"{self.cfg.chroma_prefix}_{kind}"
 
     def _col(self, kind: str):
         col = self._cols.get(kind)
@@ -160,6 +160,15 @@ class Store:
         # The manifest holds no vectors, but Chroma wants one per record: a constant 1-d vector.
         self._cols["files"] = self.client.get_or_create_collection(self._name("files"), metadata=dict(self.stamp))
 
+    def drop(self) -> None:
+        """Delete this index's Chroma collections (what removing a collection does in server mode)."""
+        for kind in ("chunks", "sentences", "files"):
+            try:
+                self.client.delete_collection(self._name(kind))
+            except Exception:
+                pass  # never created
+        self._cols.clear()
+
     # -- manifest ---------------------------------------------------------------------------
     def manifest(self) -> dict[str, FileRecord]:
         res = self._call("files", "get", include=["metadatas"])
@@ -231,9 +240,10 @@ class Store:
             self._call(kind, "delete", where=where)
 
     # -- reading ----------------------------------------------------------------------------
-    def query(self, kind: str, vector: np.ndarray, n: int) -> list[Record]:
+    def query(self, kind: str, vector: np.ndarray, n: int, where: dict | None = None) -> list[Record]:
+        """The n nearest records; `where` (a Chroma metadata filter) is applied by Chroma before ranking."""
         try:
-            res = self._call(kind, "query", query_embeddings=[vector.tolist()], n_results=n,
+            res = self._call(kind, "query", query_embeddings=[vector.tolist()], n_results=n, where=where,
                              include=["documents", "metadatas", "distances"])
         except Exception as e:
             # An embedded collection whose first ingest was killed before Chroma wrote its vector
@@ -263,6 +273,20 @@ class Store:
                 return
             for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]):
                 yield Record(i, d, m)
+            offset += len(res["ids"])
+
+    def doc_metas(self, manifest: dict[str, FileRecord]) -> dict[str, dict]:
+        """source -> the metadata of one of its live chunks (format, title, author, date, pages): what
+        metadata filters test. Reads metadata only, in pages."""
+        out: dict[str, dict] = {}
+        offset, page = 0, 5000
+        while True:
+            res = self._call("chunks", "get", include=["metadatas"], limit=page, offset=offset)
+            if not res["ids"]:
+                return out
+            for m in res["metadatas"]:
+                if m["source"] not in out and is_live(m, manifest):
+                    out[m["source"]] = m
             offset += len(res["ids"])
 
     def count(self, kind: str = "chunks") -> int:

@@ -1,0 +1,92 @@
+"""Background ingest, one at a time per collection, with its latest progress and final report.
+
+An upload or a removal while an ingest runs asks for one more run when it ends (so the new file
+is picked up); an explicit ingest request while one runs is a ConflictError (409).
+Not here: the ingest itself (`rag.ingest`).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ..errors import ConflictError
+from ..library import Library
+from ..types import IngestProgress, IngestReport
+
+
+@dataclass
+class _Job:
+    state: str = "idle"  # idle | running | done | failed
+    progress: IngestProgress | None = None
+    report: IngestReport | None = None
+    error: str = ""
+    again: bool = False  # run once more when this run ends
+    started: float = 0.0
+    finished: float = 0.0
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class IngestJobs:
+    def __init__(self, library: Library):
+        self.library = library
+        self._jobs: dict[str, _Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str, *, queue: bool = False) -> dict:
+        """Start an ingest of collection `name` in a thread. If one is running: ConflictError, or
+        with `queue`, one more run after it."""
+        assistant = self.library.get(name)  # NotFoundError before anything starts
+        with self._lock:
+            job = self._jobs.get(name)
+            if job is not None and job.state == "running":
+                if not queue:
+                    raise ConflictError(f"an ingest of collection {name!r} is already running")
+                job.again = True
+                return self._status(job)
+            job = self._jobs[name] = _Job(state="running", started=time.time())
+            job.done.clear()
+        threading.Thread(target=self._run, args=(name, assistant, job), daemon=True,
+                         name=f"ingest-{name}").start()
+        return self._status(job)
+
+    def _run(self, name: str, assistant, job: _Job) -> None:
+        def on_progress(p: IngestProgress) -> None:
+            job.progress = p
+
+        while True:
+            try:
+                job.report, job.error = assistant.ingest(progress=False, on_progress=on_progress), ""
+            except Exception as e:  # reported through the status endpoint; the server keeps serving
+                job.error = str(e) or type(e).__name__
+            with self._lock:
+                if job.again:
+                    job.again = False
+                    continue
+                job.state = "failed" if job.error else "done"
+                job.finished = time.time()
+                job.done.set()
+                return
+
+    def running(self, name: str) -> bool:
+        job = self._jobs.get(name)
+        return job is not None and job.state == "running"
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            self._jobs.pop(name, None)
+
+    def status(self, name: str) -> dict:
+        self.library.get(name)
+        return self._status(self._jobs.get(name) or _Job())
+
+    def wait(self, name: str, timeout: float | None = None) -> bool:
+        job = self._jobs.get(name)
+        return job is None or job.done.wait(timeout)
+
+    @staticmethod
+    def _status(job: _Job) -> dict:
+        from .schemas import progress, report
+
+        return {"state": job.state, "progress": progress(job.progress), "report": report(job.report),
+                "error": job.error or None, "started": job.started or None, "finished": job.finished or None}
