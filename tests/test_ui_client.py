@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from gradio.utils import get_upload_folder  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
 from rag import Assistant  # noqa: E402
@@ -46,6 +48,15 @@ def last_reply(chat) -> str:
     assert chat and chat[-1]["role"] == "assistant"
     content = chat[-1]["content"]  # gradio 6: a list of {"type": "text", "text": ...} parts
     return content if isinstance(content, str) else "".join(p["text"] for p in content if p.get("type") == "text")
+
+
+def question_text(message) -> str:
+    """The question as the user's bubble shows it: escaped text in a <div class="rag-question">."""
+    content = message["content"]
+    content = content if isinstance(content, str) else "".join(p["text"] for p in content if p.get("type") == "text")
+    body = re.fullmatch(r'<div class="rag-question">(.*)</div>', content, re.S).group(1)
+    assert "<" not in body  # markup in a question is shown as text
+    return html.unescape(body)
 
 
 def ask(client, question, k=5):
@@ -102,7 +113,7 @@ def test_concurrent_sessions_get_their_own_answers(served):
     jobs = [c.submit(q, 5, "extractive", api_name="/ask") for c, q in zip(clients, questions)]
     for job, (q, expected) in zip(jobs, questions.items()):
         chat = job.result(timeout=120)[1]
-        assert chat[0]["content"] == q or q in str(chat[0]["content"])
+        assert question_text(chat[0]) == q
         assert len(chat) == 2 and expected in last_reply(chat)
 
 
@@ -122,17 +133,24 @@ def test_upload_then_ask_about_it(served, tmp_path):
     a, url = served
     note = tmp_path / "zorblat_report.txt"
     note.write_text("Zorblat Industries report\n\nThe Zorblat factory in Tromso produces exactly 4812 "
-                    "purple umbrellas every week.\nIts manager is Ingrid Vexholm.\n")
+                    "purple umbrellas every week.\nIts manager is Ingrid Vexholm.\n"
+                    f"Report {uuid.uuid4().hex}.\n")  # new content, so gradio's copy gets a new folder
     bad = tmp_path / "tool.exe"
     bad.write_bytes(b"MZ\x90\x00")
     client = Client(url, verbose=False)
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n")
-    with pytest.raises(Exception, match="Invalid file type"):  # refused by gradio before our code runs
-        client.predict([handle_file(str(bad))], api_name="/upload")
-    status, *_ = client.predict([handle_file(str(note)), handle_file(str(empty))], api_name="/upload")
-    assert "zorblat_report.txt" in status
-    assert "empty.txt" in status and "empty" in status.split("empty.txt", 1)[1]
+    copies = lambda: set(Path(get_upload_folder()).glob("*/zorblat_report.txt"))  # noqa: E731
+    before = copies()  # (other runs' leftovers, if any)
+    status, *_ = client.predict([handle_file(str(bad))], api_name="/upload")
+    assert status == ("**tool.exe** was not added: unsupported file type .exe; "
+                      "supported: .txt .md .html .htm .pdf .docx")  # names the file and the reason, once
+    status, _, _, table, _ = client.predict([handle_file(str(note)), handle_file(str(empty))], api_name="/upload")
+    assert status.startswith("**zorblat_report.txt** added: 1 passage")
+    assert "**empty.txt** was not added: " in status and status.count("empty.txt") == 1  # the name is not repeated
+    row = next(r for r in table["data"] if r[1] == "zorblat_report.txt")
+    assert row[2:] == ["TXT", f"{note.stat().st_size} bytes", "", 1] and row[0]  # title, type, size, pages, passages
+    assert copies() <= before  # gradio's copy of the upload is dropped
     assert not (Path(a.config.docs_dir) / "empty.txt").exists()
     assert "zorblat_report.txt" in a.files()
     assert not (Path(a.config.docs_dir) / "tool.exe").exists()
@@ -142,3 +160,75 @@ def test_upload_then_ask_about_it(served, tmp_path):
     # and removing it takes it out of the index
     status, *_ = client.predict("zorblat_report.txt", api_name="/remove")
     assert "Removed" in status and "zorblat_report.txt" not in a.files()
+    assert not (Path(a.config.docs_dir) / "zorblat_report.txt").exists()
+
+
+def test_documents_are_listed_by_title_with_relative_paths(served):
+    a, url = served
+    docs = {d.source: d for d in a.documents()}
+    status, _, table, _ = Client(url, verbose=False).predict(api_name="/reindex")
+    assert status.startswith(f"Nothing changed: {len(docs)} documents indexed"), (status, list(docs))
+    rows = {r[1]: r for r in table["data"]}
+    assert set(rows) == set(docs) and all(not name.startswith("/") for name in rows)
+    for name, d in docs.items():
+        assert rows[name][0] == d.title != name and rows[name][-1] == d.passages
+
+
+def test_saved_chats_keep_order_titles_and_collection():
+    from ui import chats
+
+    turn = lambda q: {"q": q, "text": "a", "html": "<p>a</p>", "cites": []}  # noqa: E731
+    store, first = chats.save(chats.empty(), None, [turn("Which party does Noda lead?")])
+    store, second = chats.save(store, None, [turn("x" * 100)], coll="team-a")
+    assert first != second and store["current"] == second
+    assert [t for t, _ in chats.choices(store)] == ["x" * 59 + "\u2026", "Which party does Noda lead?"]  # newest first
+    store = chats.rename(store, first, "  Noda's   party ")
+    store, _ = chats.save(store, first, [turn("Which party does Noda lead?"), turn("And who leads it?")])
+    assert chats.find(store, first)["title"] == "Noda's party"  # a name given by the user stays
+    assert chats.find(store, second)["coll"] == "team-a" and chats.find(store, first)["coll"] == "default"
+    store = chats.delete(store, first)
+    assert [i for _, i in chats.choices(store)] == [second] and store["current"] is None
+    assert chats.load("not a store") == chats.empty() and chats.load({"chats": [{"no": "id"}]})["chats"] == []
+
+
+def test_progress_lines_and_refusals_are_plain_language():
+    from rag.types import IngestProgress
+    from ui.documents import progress_text, refusal
+
+    assert progress_text(IngestProgress("read", 0, 2, "bert.pdf")) == "Reading bert.pdf (file 1 of 2)"
+    assert progress_text(IngestProgress("embed", 0, 1, "bert.pdf", 0, 168, 0.4, 9.2)) == \
+        "Embedding 168 passages \u2014 about 9 s left"
+    assert progress_text(IngestProgress("done", 1, 1, fraction=1.0, eta_s=0.0)) == "Done"
+    assert refusal("notes.exe", "notes.exe: unsupported file type .exe") == \
+        "**notes.exe** was not added: unsupported file type .exe"
+
+
+def test_make_run_console_prints_only_the_address(tmp_path):
+    """`python -m rag ui` (what `make run` starts): the address and actionable warnings, no library chatter."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    shutil.copytree(SEEDS, tmp_path / "docs")
+    port = free_port()
+    env = {**os.environ, "RAG_UI_PORT": str(port), "RAG_INDEX_DIR": str(tmp_path / "index"),
+           "RAG_COLLECTIONS_DIR": str(tmp_path / "collections"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "ui", "--docs", str(tmp_path / "docs")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        out = []
+        deadline = time.monotonic() + 180
+        while not any(line.startswith("Open ") for line in out) and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            out.append(line.rstrip("\n"))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert out == [f"Indexing {tmp_path / 'docs'} ...", f"Open http://127.0.0.1:{port} (Ctrl-C to stop)"], out
+    assert "DEBUG" not in err and "share=True" not in err, err
+    assert all(line.startswith("warning:") for line in err.splitlines() if line.strip()), err

@@ -1,9 +1,11 @@
-"""HTML for the web UI: answers with clickable [n] markers and sources, the source viewer, the start screen.
+"""HTML for the web UI: answers with [n] markers and sources, questions, the source viewer, the start screen.
 
 Pure functions of rag's result types (no gradio here), so they are easy to test and reuse.
-Every piece of document text is HTML-escaped: documents and questions are untrusted input.
+Every piece of document text and every question is HTML-escaped: both are untrusted input.
 A citation link is `<a href="#rag-cite=SOURCE:START:END">`; a click handler in the page (see
-`ui.app`) turns it into a call of the source viewer, which re-reads the span from the file.
+`ui.page`) turns it into a call of the source viewer, which re-reads the span from the file.
+The hover card of a marker is built in the page from its entry in the answer's source list
+(`li.rag-src-n<N>`), so the card and the list can never disagree.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from urllib.parse import quote, unquote
 
 CITE_PREFIX = "#rag-cite="
 _MARKER = re.compile(r"\[(\d+)\]")
+_e = html.escape
 
 
 def cite_token(source: str, start: int, end: int) -> str:
@@ -31,28 +34,46 @@ def parse_cite_token(token: str) -> tuple[str, int, int]:
     return unquote(source), start_i, end_i
 
 
-def _link(c, label: str) -> str:
-    title = html.escape(f"{c.source}, {c.location}", quote=True)
-    return (f'<a class="rag-cite" href="{CITE_PREFIX}{cite_token(c.source, c.start, c.end)}" '
-            f'title="{title}">{label}</a>')
+def readable(text: str) -> str:
+    """A quote as one paragraph: the PDF's hard line breaks and runs of spaces become single spaces."""
+    return " ".join(text.split())
 
 
-def answer_html(ans) -> str:
-    """The chat message for a final `rag.Answer`: text with linked [n] markers, then its sources."""
+def _href(c) -> str:
+    return CITE_PREFIX + cite_token(c.source, c.start, c.end)
+
+
+def question_html(question: str) -> str:
+    """The user's bubble: the question as text, never as markup."""
+    return f'<div class="rag-question">{_e(question, quote=False)}</div>'
+
+
+def answer_html(ans, titles: dict[str, str] | None = None) -> str:
+    """The chat message for a final `rag.Answer`: text with linked [n] markers, then its sources.
+
+    titles: source -> document title (the file name where missing).
+    """
+    titles = titles or {}
     by_n = {c.n: c for c in ans.citations}
 
     def link(m: re.Match) -> str:
         c = by_n.get(int(m.group(1)))
-        return _link(c, m.group(0)) if c else m.group(0)
+        if not c:
+            return m.group(0)
+        label = _e(f"Source {c.n}: {titles.get(c.source) or c.source}, {c.location}", quote=True)
+        return f'<a class="rag-cite" href="{_href(c)}" aria-label="{label}">{m.group(0)}</a>'
 
-    body = _MARKER.sub(link, html.escape(ans.text, quote=False)).replace("\n", "<br>")
+    body = _MARKER.sub(link, _e(ans.text, quote=False)).replace("\n", "<br>")
     parts = [f'<div class="rag-answer">{body}</div>']
     if ans.notice:
-        parts.append(f"<p><em>{html.escape(ans.notice)}</em></p>")
+        parts.append(f"<p><em>{_e(ans.notice)}</em></p>")
     if ans.citations and not ans.abstained:  # a declined answer shows no sources
         items = "".join(
-            f'<li>{_link(c, f"[{c.n}] " + html.escape(c.source) + ", " + c.location)}'
-            f"<br><q>{html.escape(c.text or c.quote)}</q></li>"
+            f'<li class="rag-src rag-src-n{c.n}"><a class="rag-src-link" href="{_href(c)}">[{c.n}] '
+            f'<span class="rag-src-title">{_e(titles.get(c.source) or c.source)}</span></a>, '
+            f'<span class="rag-src-where">{_e(c.location)}</span>'
+            f'<span class="rag-src-file" hidden>{_e(c.source)}</span>'
+            f"<br><q>{_e(readable(c.text or c.quote))}</q></li>"
             for c in ans.citations)
         parts.append(f'<div class="rag-sources"><strong>Sources</strong><ul>{items}</ul></div>')
     return "\n".join(parts)
@@ -60,30 +81,63 @@ def answer_html(ans) -> str:
 
 def partial_html(text: str) -> str:
     """An answer still streaming in: plain escaped text (markers are linked once it is complete)."""
-    return html.escape(text, quote=False).replace("\n", "<br>") + " \u258c"
+    return _e(text, quote=False).replace("\n", "<br>") + " \u258c"
 
 
-def source_view_html(source: str, text: str, start: int, end: int, label: str = "") -> str:
-    """The whole document, escaped, with text[start:end] in a <mark id="rag-hit"> to scroll to."""
+def marked_text_html(text: str, start: int, end: int, offset: int = 0) -> str:
+    """text (which begins at `offset` of the document) as a scrollable <pre>, [start:end] in <mark id="rag-hit">."""
+    s, t = start - offset, end - offset
+    return ('<pre id="rag-doc" class="rag-doc">'
+            f'{_e(text[:s], quote=False)}<mark id="rag-hit" class="rag-hit">{_e(text[s:t], quote=False)}</mark>'
+            f"{_e(text[t:], quote=False)}</pre>")
+
+
+def page_html(view, page: int, title: str) -> str:
+    """A rendered PDF page (`ui.pdf_view.PageView`) with the cited span's boxes over it, in percent so
+    they follow the image's displayed size."""
+    boxes = "".join(
+        f'<div class="rag-box" style="left:{100 * b.left / view.width:.3f}%;top:{100 * b.top / view.height:.3f}%;'
+        f'width:{100 * b.width / view.width:.3f}%;height:{100 * b.height / view.height:.3f}%"></div>'
+        for b in view.boxes)
+    alt = _e(f"Page {page} of {title}", quote=True)
+    note = "" if view.boxes else '<p class="rag-note">The quoted text could not be located on the page image.</p>'
+    return (f'<div class="rag-page" id="rag-page"><img id="rag-page-img" src="{view.data_uri()}" alt="{alt}" '
+            f'width="{view.width}" height="{view.height}">{boxes}</div>{note}')
+
+
+def source_view_html(source: str, text: str, start: int, end: int, label: str = "", title: str = "",
+                     page_view=None, page: int = 0, page_span: tuple[int, int] | None = None) -> str:
+    """The viewer: a heading (title, file, where), the rendered PDF page when given, and the text
+    with text[start:end] in a <mark id="rag-hit"> to scroll to (for a PDF, the text of its page)."""
     if end > len(text):
         raise ValueError(f"the span {start}:{end} is outside {source} ({len(text)} characters)")
-    e = html.escape
-    head = f"<strong>{e(source)}</strong>" + (f" \u2014 {e(label)}" if label else "")
-    return (f'<div class="rag-viewer"><div style="margin-bottom:.5em">{head}</div>'
-            '<pre id="rag-doc" style="white-space:pre-wrap;word-wrap:break-word;max-height:65vh;overflow:auto;'
-            'font-family:inherit;font-size:.9em;line-height:1.45;padding:.75em;border:1px solid #ddd;border-radius:6px">'
-            f'{e(text[:start], quote=False)}<mark id="rag-hit" style="background:#ffe066;padding:0 1px">'
-            f"{e(text[start:end], quote=False)}</mark>{e(text[end:], quote=False)}</pre></div>")
+    title = title or source
+    where = " \u00b7 ".join(x for x in (source if title != source else "", label) if x)
+    head = (f'<div class="rag-viewer-head"><strong class="rag-viewer-title">{_e(title)}</strong>'
+            f'<span class="rag-viewer-where">{_e(where)}</span></div>')
+    lo, hi = page_span if page_span else (0, len(text))
+    lo, hi = min(lo, start), max(hi, end)
+    body = marked_text_html(text[lo:hi], start, end, offset=lo)
+    if page_view is not None:
+        body = (page_html(page_view, page, title)
+                + f'<details class="rag-text-view"><summary>Text of page {page}</summary>{body}</details>')
+    return f'<div class="rag-viewer">{head}{body}</div>'
 
 
-def start_screen(files: dict[str, int], indexed_at: str) -> str:
-    """Markdown shown in the empty chat: what is indexed and how to start."""
-    if not files:
+def start_screen(docs, indexed_at: str) -> str:
+    """Markdown shown in the empty chat: what is indexed and how to start. docs: `rag.DocumentInfo`s."""
+    if not docs:
         return ("### Chat with your documents\n\nNo documents are indexed yet. "
                 "Add some in the **Documents** tab, then ask away.")
-    names = ", ".join(f"`{n}`" for n in sorted(files)[:6]) + (" \u2026" if len(files) > 6 else "")
+    names = ", ".join(f"*{_md(d.title)}*" for d in docs[:6]) + (" \u2026" if len(docs) > 6 else "")
+    n = sum(d.passages for d in docs)
     return (f"### Chat with your documents\n\n"
-            f"**{len(files)} file{'s' if len(files) != 1 else ''}**, **{sum(files.values())} passages** indexed"
+            f"**{len(docs)} file{'s' if len(docs) != 1 else ''}**, **{n} passages** indexed"
             f"{f' (last indexed {indexed_at})' if indexed_at else ''}: {names}\n\n"
-            "Answers quote the documents, with a numbered source for every claim: click one to see it "
-            "in its document. Try an example:")
+            "Answers quote the documents, with a numbered source for every claim: point at one to read "
+            "the quote, click it to see it in its document. Try an example:")
+
+
+def _md(text: str) -> str:
+    """Text for Markdown, shown as typed: on one line, Markdown's (and HTML's) punctuation backslash-escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~-])", r"\\\1", " ".join(text.split()))

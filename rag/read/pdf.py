@@ -85,7 +85,7 @@ EDGE_TOL = 2.0
 EDGE_PAGES = 3
 
 _NO_AUTHOR = {"anonymous", "unknown", "author", "user", "admin", "administrator"}  # generators' placeholders
-_LOCK = threading.Lock()  # PDFium is not thread-safe; the UI may read an upload while an ingest runs
+PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: every use of it in this process (reading here, page views in the UI) holds this
 _BREAK = re.compile(r"\r\n|[\r\n\ufffe]")
 _WORD = re.compile(r"\S+")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
@@ -922,7 +922,7 @@ def _read(data: bytes, source: str, sha: str, extractor: str = "") -> tuple[Docu
         raise DocumentError("not a PDF file (no %PDF header)")
     got = None
     if extractor != "pypdf":
-        with _LOCK:
+        with PDFIUM_LOCK:
             got = _extract_pdfium(data)
     if got is None:
         got = _extract_pypdf(data)
