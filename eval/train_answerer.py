@@ -49,19 +49,23 @@ MAX_DECLINED = 0.05  # of answerable dev questions, per dataset
 
 
 # -- rows from our own pipeline -------------------------------------------------------------------
-def collect(ds: Dataset, items: list[dict], index_dir: Path, cache_dir: Path, rebuild: bool = False) -> dict:
+def collect(ds: Dataset, items: list[dict], index_dir: Path, cache_dir: Path, rebuild: bool = False,
+            embedder: str | None = None) -> dict:
     """Per question: the retrieved candidates (sentences and vectors attached), query vector and gold
-    spans; plus the corpus idf of every word seen. Cached by index build and question ids."""
+    spans; plus the corpus idf of every word seen. Cached by encoder and question ids.
+    embedder: a `rag.embed.make_embedder` name (default: the configured one)."""
     from rag import Assistant
     from rag.answer import SENTENCE_PEEK
     from rag import terms
+    from rag.config import Config
 
+    embedder = embedder or Config.load().embedder
     key = hashlib.sha1(json.dumps([POOL_DEPTH, [it["id"] for it in items]]).encode()).hexdigest()[:12]
-    path = cache_dir / f"{ds.name}-{key}.pkl"
+    path = cache_dir / f"{ds.name}-{embedder}-{key}.pkl"
     if path.exists() and not rebuild:  # rows of an earlier run (--rebuild after the pipeline changed)
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    a = Assistant(docs_dir=ds.docs, index_dir=index_dir)
+    a = Assistant(docs_dir=ds.docs, index_dir=index_dir, embedder=embedder)
     a.ingest(progress=False)
     _, lexical = a._ensure_ready()
     texts = SourceTexts(ds.docs)

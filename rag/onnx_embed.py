@@ -3,7 +3,9 @@
 sentence-transformers stays the model's home: on first use the packaged model is loaded with it,
 exported to ONNX (mean pooling and L2 norm inside the graph), quantized to int8 per channel, and
 written atomically to a cache folder (RAG_CACHE_DIR, default ~/.cache/rag-offline/). Later runs
-need only onnxruntime and `tokenizers` (no torch import: cold start is fast).
+need only onnxruntime and `tokenizers` (no torch import: cold start is fast). `OnnxEmbedder` also
+runs any other export of the same architecture and tokenizer (e.g. a fine-tuned model from
+`eval/finetune_encoder.py`) given its file and a model id of its own.
 The model id differs from the torch one, so an index built with one is never queried with the other.
 Not here: the torch reference implementation (`rag.embed`).
 """
@@ -57,14 +59,15 @@ def onnx_model_file() -> Path:
     return target
 
 
-def _export(target: Path) -> None:
+def _export(target: Path, src: Path | None = None) -> None:
+    """Export the sentence-transformers model in `src` (default: the packaged base model) to int8 ONNX."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
 
-    st = SentenceTransformer(str(model_path()), device="cpu")
+    st = SentenceTransformer(str(src or model_path()), device="cpu")
     bert = st[0].auto_model.eval()
 
     class Encoder(torch.nn.Module):  # keyword arguments: BertModel's positional order is not ours
@@ -96,11 +99,17 @@ def _export(target: Path) -> None:
 
 
 class OnnxEmbedder:
-    """int8 all-MiniLM-L6-v2 on onnxruntime. Thread-safe; texts are sorted by length and batched."""
+    """An int8 MiniLM on onnxruntime. Thread-safe; texts are sorted by length and batched.
 
-    model_id = ONNX_MODEL_ID
+    model_file: another export (same tokenizer) with its `model_id`; None: the packaged model's
+    export, made on first use."""
 
-    def __init__(self, batch_size: int = 16, threads: int | None = None):
+    def __init__(self, model_file: str | Path | None = None, model_id: str | None = None, batch_size: int = 16,
+                 threads: int | None = None):
+        if model_file is not None and not model_id:
+            raise ValueError("an ONNX model file needs its model_id (recorded in the index)")
+        self.model_file = Path(model_file) if model_file is not None else None
+        self.model_id = model_id or ONNX_MODEL_ID
         self.batch_size = batch_size
         self.threads = threads
         self._session = None
@@ -122,7 +131,7 @@ class OnnxEmbedder:
                     opts.intra_op_num_threads = self.threads
                 opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 self._tok = tok
-                self._session = ort.InferenceSession(str(onnx_model_file()), opts,
+                self._session = ort.InferenceSession(str(self.model_file or onnx_model_file()), opts,
                                                      providers=["CPUExecutionProvider"])
         return self._session, self._tok
 

@@ -56,10 +56,17 @@ def test_model_id_differs_from_torch(onnx_embedder):
     assert type(make_embedder("onnx")).__name__ == "OnnxEmbedder"
 
 
-def test_vectors_match_torch(onnx_embedder, embedder):
+@pytest.fixture(scope="module")
+def torch_embedder():
+    from rag.embed import make_embedder
+
+    return make_embedder("minilm")
+
+
+def test_vectors_match_torch(onnx_embedder, torch_embedder):
     texts = _seed_texts()
     ours = onnx_embedder.embed(texts)
-    ref = embedder.embed(texts)
+    ref = torch_embedder.embed(texts)
     assert ours.shape == ref.shape == (len(texts), 384) and ours.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
     cos = (ours * ref).sum(axis=1)
@@ -94,3 +101,4 @@ def test_empty_and_threads(onnx_embedder):
     for i, vecs in results.items():
         cos = (vecs * np.roll(expected, -i, axis=0)).sum(axis=1)
         assert cos.min() >= 0.97, (i, cos.min())
+
