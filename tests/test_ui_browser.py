@@ -270,8 +270,9 @@ def test_chat_survives_reload_and_reopens_from_the_list(page):
     page.locator("#rag-chat-manage").get_by_text("Rename or delete this chat").click()
     title = page.locator("#rag-chat-title input")
     expect(title).to_have_value("Which party does Yoshihiko Noda lead?")  # the reopened chat's title
-    title.fill("Noda's party")
-    page.click("#rag-chat-rename")
+    title.fill("")
+    title.press_sequentially("Noda's party", delay=20)  # typed as a user types (fill + an instant click can
+    page.click("#rag-chat-rename")                     # beat the textbox's own update of its value)
     expect(chats.filter(has_text="Noda's party")).to_have_count(1)
 
     ctx2 = page.context.browser.new_context(viewport={"width": 1400, "height": 900})  # another browser profile

@@ -104,17 +104,30 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
             out += [{"role": "user", "content": question_html(t["q"])}, {"role": "assistant", "content": t["html"]}]
         return out
 
-    def respond(question, turns, k, mode, coll):
-        """Stream one answer into the chat. Yields (textbox, chatbot, turns)."""
+    def respond(question, turns, k, mode, coll, store, chat_id):
+        """What the page runs: `answer_turn`, with the chat saved in the same update that shows the
+        final answer (so a click on the chat list right after an answer never races a separate save).
+        Yields (textbox, chatbot, turns, store, chat_id, saved chats, title)."""
+        keep = (gr.skip(),) * 4
+        for box_v, chat_v, turns_v, done in answer_turn(question, turns, k, mode, coll):
+            yield box_v, chat_v, turns_v, *(persist(store, chat_id, turns_v, coll) if done else keep)
+
+    def ask_api(question, turns, k, mode, coll):
+        """The `/ask` API endpoint (gradio_client): one answer, nothing saved in a browser."""
+        for box_v, chat_v, turns_v, _ in answer_turn(question, turns, k, mode, coll):
+            yield box_v, chat_v, turns_v
+
+    def answer_turn(question, turns, k, mode, coll):
+        """Stream one answer into the chat. Yields (textbox, chatbot, turns, final)."""
         question = (question or "").strip()
         if not question:
-            yield "", messages(turns), turns
+            yield "", messages(turns), turns, False
             return
         s = shelf(coll)
         history = [(t["q"], t["text"]) for t in turns if t.get("text") is not None]
         turn = {"q": question, "text": None, "html": partial_html(""), "cites": []}
         turns = turns + [turn]
-        yield "", messages(turns), turns
+        yield "", messages(turns), turns, False
         kwargs = {"k": int(k) if k else None}
         if mode in modes:  # explicit, so "extractive" wins even when an LLM is configured
             kwargs["mode"] = mode
@@ -124,14 +137,15 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
                 if isinstance(piece, str):
                     text += piece
                     turn["html"] = partial_html(text)
+                    yield gr.skip(), messages(turns), turns, False
                 else:  # the final Answer
                     turn["text"], turn["html"] = piece.text, answer_html(piece, s.titles())
                     turn["cites"] = [] if piece.abstained else [cite_token(c.source, c.start, c.end)
                                                                 for c in piece.citations]
-                yield gr.skip(), messages(turns), turns
+                    yield gr.skip(), messages(turns), turns, True
         except RagError as e:  # shown in the chat, kept out of the history passed to follow-ups
             turn["html"] = f"\u26a0\ufe0f {e}"
-            yield gr.skip(), messages(turns), turns
+            yield gr.skip(), messages(turns), turns, True
 
     def show_source(token, coll):
         return gr.update(visible=True), shelf(coll).view_html(token), True
@@ -310,6 +324,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
                         box = gr.Textbox(placeholder="Ask a question about the documents\u2026", show_label=False,
                                          scale=6, autofocus=True, max_lines=6, elem_id="rag-question", min_width=200)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask", min_width=80)
+                        api_ask = gr.Button(visible=False)  # carries the `/ask` API endpoint only
                     with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
                         k = gr.Slider(1, 20, value=config.top_k, step=1, label="Passages retrieved (k)",
                                       info=K_HELP, elem_id="rag-k")
@@ -351,14 +366,15 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
                     coll_yes = gr.Button("Yes, delete it", variant="stop", elem_id="rag-delete-collection-yes")
                     coll_no = gr.Button("Cancel", elem_id="rag-delete-collection-no")
 
-        ask_io = dict(inputs=[box, turns, k, mode, coll], outputs=[box, chatbot, turns], concurrency_limit=8)
+        ask_io = dict(inputs=[box, turns, k, mode, coll, store, chat_id],
+                      outputs=[box, chatbot, turns, store, chat_id, saved, title_box], concurrency_limit=8)
 
         def after_answer(event):
-            event.then(persist, [store, chat_id, turns, coll], [store, chat_id, saved, title_box],
-                       api_visibility="private", show_progress="hidden").then(
-                follow_latest, [turns, viewer_open, coll], viewer, api_visibility="private", show_progress="hidden")
+            event.then(follow_latest, [turns, viewer_open, coll], viewer, api_visibility="private",
+                       show_progress="hidden")
 
-        after_answer(box.submit(respond, api_name="ask", **ask_io))
+        after_answer(box.submit(respond, api_visibility="private", **ask_io))
+        api_ask.click(ask_api, [box, turns, k, mode, coll], [box, chatbot, turns], api_name="ask", concurrency_limit=8)
         after_answer(send.click(respond, api_visibility="private", **ask_io))
         after_answer(chatbot.example_select(_example_text, None, box, api_visibility="private").then(
             respond, api_visibility="private", **ask_io))
