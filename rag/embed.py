@@ -58,7 +58,7 @@ class SentenceTransformerEmbedder:
 
         return SentenceTransformer(str(model_path()), device="cpu")
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], on_batch=None) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         with self._lock:  # one forward pass at a time: torch already uses both cores
@@ -66,6 +66,8 @@ class SentenceTransformerEmbedder:
                 self._model = self._load()
             vecs = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                       convert_to_numpy=True, show_progress_bar=False)
+        if on_batch:
+            on_batch(len(texts), len(texts))
         return vecs.astype(np.float32, copy=False)
 
 

@@ -11,6 +11,7 @@ Not here: reading one file (`rag.read`), chunking (`rag.chunk`).
 from __future__ import annotations
 
 import fcntl
+import inspect
 import logging
 import os
 import time
@@ -32,7 +33,6 @@ from .types import IngestProgress, IngestReport
 
 log = logging.getLogger("rag")
 BATCH_CHUNKS = 256  # files are embedded in groups of about this many chunks
-EMBED_STEP = 64  # texts embedded between two progress reports (one call to the encoder each)
 ProgressFn = Callable[[IngestProgress], None]
 
 
@@ -235,12 +235,17 @@ class Ingestor:
         sents = _unique_sentences(batch)
         texts = [c.embed_text for c in chunks] + [s[3] for s in sents]
         name = batch[0][0].source if len(batch) == 1 else f"{len(batch)} files"
-        parts, share = [], track.EMBED / (track.EMBED + track.STORE)
-        for i in range(0, len(texts), EMBED_STEP):  # in steps, so a large file's progress moves as it embeds
-            track.report("embed", name, len(batch), share * i / len(texts), min(i, len(chunks)))
-            parts.append(self.embedder.embed(texts[i:i + EMBED_STEP]))
+        share = track.EMBED / (track.EMBED + track.STORE)
+        last = [0.0]
+
+        def embedded(done: int, total: int) -> None:  # a large file's progress moves as it embeds
+            if done == total or done / total - last[0] >= 0.02:  # at most ~50 reports per batch of files
+                last[0] = done / total
+                track.report("embed", name, len(batch), share * done / total, round(len(chunks) * done / total))
+
+        track.report("embed", name, len(batch), 0.0)
+        vecs = _embed(self.embedder, texts, embedded)
         track.report("store", name, len(batch), share, len(chunks))
-        vecs = np.concatenate(parts)
         chunk_vecs, sent_vecs = vecs[:len(chunks)], vecs[len(chunks):]
         # 2. write the new version (not live yet: the manifest still names the old hash)
         doc_meta = {doc.source: _doc_meta(doc) for doc, _ in batch}
@@ -255,6 +260,16 @@ class Ingestor:
         track.chunks_done += len(chunks)
         track.committed += len(batch)
         return [(doc.source, len(cs)) for doc, cs in batch]
+
+
+def _embed(embedder: Embedder, texts: list[str], on_batch) -> np.ndarray:
+    """All texts in one call (their vectors must not depend on how progress is reported), with
+    per-batch progress where the embedder offers it."""
+    try:
+        accepts = "on_batch" in inspect.signature(embedder.embed).parameters
+    except (TypeError, ValueError):
+        accepts = False
+    return embedder.embed(texts, on_batch=on_batch) if accepts else embedder.embed(texts)
 
 
 def _doc_meta(doc: Document) -> dict:

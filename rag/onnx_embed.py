@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -135,7 +135,10 @@ class OnnxEmbedder:
                                                      providers=["CPUExecutionProvider"])
         return self._session, self._tok
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], on_batch: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """on_batch(texts done, texts): called after each batch (ingest's progress). The texts are
+        embedded in one pass whatever the caller's progress needs: dynamic int8 quantisation scales
+        each batch by its own activations, so regrouping the texts would move their vectors."""
         if not len(texts):
             return np.zeros((0, DIM), dtype=np.float32)
         session, tok = self._session, self._tok
@@ -157,4 +160,6 @@ class OnnxEmbedder:
             with self._run_lock:
                 vecs = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
             out[idx] = vecs
+            if on_batch:
+                on_batch(min(i + self.batch_size, len(order)), len(order))
         return out
