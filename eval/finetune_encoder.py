@@ -33,7 +33,6 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -42,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import CACHE, ROOT, load_items, named
+from .run import git_state
 from .train_answerer import POOL_DEPTH, TRAIN_SETS, _label, collect
 
 SEED = 0
@@ -273,7 +273,7 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     return target
 
 
-def measure_onnx(model_dir: Path, onnx_file: Path, pools_by_ds: dict[str, list[dict]]) -> dict[str, dict]:
+def measure_onnx(onnx_file: Path, pools_by_ds: dict[str, list[dict]]) -> dict[str, dict]:
     """The same metrics with the int8 file, embedded by rag.onnx_embed.OnnxEmbedder itself: what an
     index built with it would hold."""
     from rag import onnx_embed
@@ -284,16 +284,6 @@ def measure_onnx(model_dir: Path, onnx_file: Path, pools_by_ds: dict[str, list[d
     vec = dict(zip(texts, V))
     return {name: rank_metrics(ps, [np.asarray([vec[t] for t in p["texts"]]).reshape(len(p["texts"]), -1)
                                     @ vec[p["question"]] for p in ps]) for name, ps in pools_by_ds.items()}
-
-
-def _git_commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
-        return head + ("+dirty" if dirty else "")
-    except OSError:
-        return ""
 
 
 # -- main -------------------------------------------------------------------------------------------------
@@ -372,14 +362,14 @@ def main(argv=None) -> int:
         export_onnx(model_dir, target)
         mb = target.stat().st_size / 2**20
         onnx = {"path": str(target), "mb": round(mb, 2), "within_limit": mb <= MAX_ONNX_MB,
-                "dev": measure_onnx(model_dir, target, pools)}
+                "dev": measure_onnx(target, pools)}
         print(f"exported {target} ({mb:.1f} MB; limit {MAX_ONNX_MB} MB); dev hit@1 int8 base -> int8 fine-tuned: "
               + ", ".join(f"{n} {stored[n]['hit@1']:.3f} -> {onnx['dev'][n]['hit@1']:.3f}" for n in pools))
 
     result = {
         "task": "issue #11 item 3: fine-tune all-MiniLM-L6-v2 for question -> evidence-sentence matching",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
+        "git": git_state(),
         "command": "python -m eval.finetune_encoder " + " ".join(argv if argv is not None else sys.argv[1:]),
         "base_model": str(base),
         "settings": {"seed": SEED, "negatives": args.negatives, "max_positives_per_question": MAX_POS,

@@ -380,7 +380,6 @@ def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
     (`rival`), beyond the limit: a reader must see that the sources disagree."""
     chosen: list[Scored] = []
     covered: set[str] = set()
-    picked = 0  # sentences chosen on their own merit (rivals not counted)
 
     def take(s: Scored) -> None:
         chosen.append(s)
@@ -391,7 +390,7 @@ def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
             covered.update(other.terms)
 
     take(ranked[0])
-    picked = 1
+    picked = 1  # sentences chosen on their own merit (rivals not counted)
     for s in ranked[1:]:
         if picked >= model.max_sentences:
             break

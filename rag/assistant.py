@@ -105,7 +105,7 @@ class Assistant:
         with self._lock:
             gen, metas = self._doc_metas
             if gen != self._generation:
-                metas = self.store.doc_metas(manifest)
+                metas = {source: meta for source, (meta, _) in self.store.live_documents(manifest).items()}
                 self._doc_metas = (self._generation, metas)
         allowed = filters.allowed(metas)
         return None if len(allowed) == len(metas) else allowed  # everything passes: search as unfiltered
@@ -182,30 +182,19 @@ class Assistant:
     # -- documents --------------------------------------------------------------------------
     def files(self) -> dict[str, int]:
         """Indexed files -> number of chunks."""
-        manifest, lexical = self._ensure_ready()
+        manifest, _ = self._ensure_ready()
         counts = {s: 0 for s, r in manifest.items() if r.sha and not r.deleting}
-        for rec in self.store.iter_records():
-            m = rec.meta
-            r = manifest.get(m["source"])
-            if r is not None and r.sha == m["sha"]:
-                counts[m["source"]] += 1
+        counts.update({s: n for s, (_, n) in self.store.live_documents(manifest).items()})
         return counts
 
     def documents(self) -> list[DocumentInfo]:
         """The indexed documents with their titles and sizes, sorted by path."""
         manifest, _ = self._ensure_ready()
-        info: dict[str, dict] = {}
-        for rec in self.store.iter_records():
-            m = rec.meta
-            r = manifest.get(m["source"])
-            if r is None or r.sha != m["sha"] or r.deleting:
-                continue
-            d = info.setdefault(m["source"], {"meta": m, "passages": 0})
-            d["passages"] += 1
+        live = self.store.live_documents(manifest)
         out = []
         docs = Path(self.config.docs_dir)
-        for source in sorted(info):
-            m, n = info[source]["meta"], info[source]["passages"]
+        for source in sorted(live):
+            m, n = live[source]
             try:
                 size = (docs / source).stat().st_size
             except OSError:

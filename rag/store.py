@@ -275,18 +275,19 @@ class Store:
                 yield Record(i, d, m)
             offset += len(res["ids"])
 
-    def doc_metas(self, manifest: dict[str, FileRecord]) -> dict[str, dict]:
-        """source -> the metadata of one of its live chunks (format, title, author, date, pages): what
-        metadata filters test. Reads metadata only, in pages."""
-        out: dict[str, dict] = {}
+    def live_documents(self, manifest: dict[str, FileRecord]) -> dict[str, tuple[dict, int]]:
+        """source -> (the metadata of one of its live chunks: format, title, author, date, pages; its
+        number of live chunks). What listings show and metadata filters test. Reads metadata only, in pages."""
+        out: dict[str, tuple[dict, int]] = {}
         offset, page = 0, 5000
         while True:
             res = self._call("chunks", "get", include=["metadatas"], limit=page, offset=offset)
             if not res["ids"]:
                 return out
             for m in res["metadatas"]:
-                if m["source"] not in out and is_live(m, manifest):
-                    out[m["source"]] = m
+                if is_live(m, manifest):
+                    first, n = out.get(m["source"], (m, 0))
+                    out[m["source"]] = (first, n + 1)
             offset += len(res["ids"])
 
     def count(self, kind: str = "chunks") -> int:
