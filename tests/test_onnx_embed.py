@@ -71,12 +71,11 @@ def test_vectors_match_torch(onnx_embedder, torch_embedder):
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
     cos = (ours * ref).sum(axis=1)
     assert cos.min() >= 0.98, f"min cosine {cos.min():.4f} at {texts[int(cos.argmin())][:60]!r}"
-    # Batching and length sorting must keep each vector in its place. (Dynamic int8 quantisation
-    # takes activation ranges per batch, so batch mates move a vector slightly: cosine, not equality.)
+    # Same text, same vector: alone, or among others in any order (answers must not flip with how
+    # files happen to be batched at ingest).
     alone = np.stack([onnx_embedder.embed([t])[0] for t in texts[::7]])
-    same = (alone * ours[::7]).sum(axis=1)
-    assert same.min() >= 0.97, same
-    assert ((alone @ ours[::7].T).argmax(axis=1) == np.arange(len(alone))).all()
+    np.testing.assert_array_equal(alone, ours[::7])
+    np.testing.assert_array_equal(onnx_embedder.embed(texts[::-1])[::-1], ours)
 
 
 def test_empty_and_threads(onnx_embedder):
@@ -99,6 +98,5 @@ def test_empty_and_threads(onnx_embedder):
     assert not errors
     assert len(results) == 8
     for i, vecs in results.items():
-        cos = (vecs * np.roll(expected, -i, axis=0)).sum(axis=1)
-        assert cos.min() >= 0.97, (i, cos.min())
+        np.testing.assert_array_equal(vecs, np.roll(expected, -i, axis=0))
 
