@@ -14,10 +14,10 @@ from .errors import (ConflictError, DocumentError, IndexBusyError, IndexMismatch
 from .filters import Filters
 from .library import Library
 from .read import Document, read_document
-from .types import Answer, Citation, DocumentInfo, Hit, IngestProgress, IngestReport
+from .types import Answer, Citation, DocumentInfo, Hit, IngestProgress, IngestReport, Notice
 
 __all__ = [
-    "ask", "Assistant", "Library", "Filters", "Answer", "Citation", "Hit", "DocumentInfo", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
+    "ask", "Assistant", "Library", "Filters", "Answer", "Citation", "Notice", "Hit", "DocumentInfo", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
     "RagError", "InvalidQuestionError", "DocumentError", "IndexStateError", "IndexMismatchError",
     "IndexBusyError", "LLMError", "InvalidFilterError", "NotFoundError", "ConflictError", "StoreUnavailableError",
 ]

@@ -24,7 +24,7 @@ from .lexical import LexicalIndex
 from .read import Document, read_document
 from .retrieve import hybrid_search, with_sentences
 from .store import FileRecord, Store
-from .types import Answer, DocumentInfo, Hit, IngestReport
+from .types import Answer, DocumentInfo, Hit, IngestReport, Notice
 
 
 class Assistant:
@@ -51,6 +51,9 @@ class Assistant:
 
             llm = make_llm(config)  # no network call: a down server shows up (and falls back) at ask time
         self.llm = llm
+        from .relevance import default_model
+
+        self.relevance = default_model()  # the cross-encoder; loads on the first question
         self._lock = threading.RLock()
         self._manifest: dict[str, FileRecord] | None = None
         self._lexical: LexicalIndex | None = None
@@ -147,10 +150,11 @@ class Assistant:
                filters: Filters | dict | None = None) -> Iterator[str | Answer]:
         """Yield the answer text in pieces as it is produced, then the final `Answer`.
 
-        The extractive answer is ready at once, so it is streamed word by word; an LLM backend
-        streams its tokens. In extractive mode the str pieces concatenate to `Answer.text`; in LLM
-        mode the final Answer is the verified one (or the extractive fallback), which may differ
-        from the streamed text: show the final Answer in its place.
+        The str pieces always concatenate to the final `Answer.text`. The extractive answer is ready
+        at once, so it is streamed word by word. In LLM mode only checked text is streamed: each
+        sentence of the model is held until complete and passed on only if the passages it cites
+        support it (`rag.llm.llm_answer`). When the extractive answer replaces the model's, a
+        `Notice` saying why comes before its text.
         """
         yield from self._answer(question, history, k, mode, stream=True, filters=filters)
 
@@ -166,14 +170,15 @@ class Assistant:
         query, _ = condense(question, history)
         n = max(k or self.config.top_k, self.config.answer_chunks)
         _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True, filters=filters)
-        ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks)
+        ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks,
+                     relevance=self.relevance)
         if mode == "llm" and self.llm is None:
             ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "
                                       "showing the extractive answer.")
         if mode == "llm" and self.llm is not None:
             for ans in llm_answer(self.llm, question, history, cands, self.store, self.embedder, ans,
                                   timeout=self.config.llm_timeout, n_chunks=self.config.answer_chunks, stream=stream):
-                if isinstance(ans, str):
+                if isinstance(ans, (str, Notice)):
                     yield ans
         elif stream:
             yield from re.findall(r"\S+\s*", ans.text)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import RagError
+from .types import Notice
 
 
 def _assistant(args):
@@ -28,26 +29,24 @@ def _assistant(args):
 
 
 def _ask(a, question: str, history, mode, out=sys.stdout):
-    """Print the answer; an LLM's tokens are shown as they come, then the verified answer if it differs."""
+    """Print the answer; in LLM mode its checked sentences are shown as they come (a notice first
+    when the extractive answer stands in for the model's), then the sources."""
     if mode == "extractive" or (mode is None and a.llm is None):
         ans = a.ask(question, history=history, mode=mode)
         _print_answer(ans, out)
         return ans
-    streamed = []
+    streamed = False
     for piece in a.stream(question, history=history, mode=mode):
-        if isinstance(piece, str):
-            streamed.append(piece)
+        if isinstance(piece, Notice):
+            print(f"({piece.text})", file=out)
+        elif isinstance(piece, str):
+            streamed = True
             print(piece, end="", flush=True, file=out)
-            continue
-        ans = piece
+        else:
+            ans = piece
     if streamed:
         print("\n", file=out)
-    if "".join(streamed).strip() == ans.text.strip():
-        _print_answer(replace(ans, text=""), out)  # the text is on screen already
-    else:
-        if streamed:
-            print("Checked against the documents:", file=out)
-        _print_answer(ans, out)
+    _print_answer(replace(ans, text="", notice=""), out)  # the text (and any notice) is on screen already
     return ans
 
 

@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 
 from .config import Config
 from .errors import LLMError
-from .types import Answer
+from .types import Answer, Notice
 
 UNVERIFIED = "The LLM answer could not be verified against the documents; showing the extractive answer."
 HISTORY_TURNS = 3  # earlier turns shown to the model; retrieval already used them via rag.condense
@@ -131,30 +131,67 @@ def generate(llm, messages: list, *, timeout: float, stream: bool) -> Iterator[s
 
 
 def llm_answer(llm, question: str, history, candidates: list, store, embedder, extractive: Answer, *,
-               timeout: float, n_chunks: int = 5, stream: bool = False) -> Iterator[str | Answer]:
-    """Yield the LLM's text pieces (if streaming), then the verified Answer or the extractive one.
+               timeout: float, n_chunks: int = 5, stream: bool = False) -> Iterator[str | Notice | Answer]:
+    """Yield the answer's text in pieces (if streaming), then the final Answer: the LLM's claims that
+    hold against the passages they cite, or the extractive answer.
 
-    `extractive` is the answer of the extractive path for the same retrieval: when it declines
-    the LLM is not called (no relevant passage means nothing to ground an answer in).
+    Nothing unverified is ever yielded: while streaming, the model's text is held until a sentence
+    is complete (the next one has begun, or the reply ended), that sentence is checked with its
+    [n] markers (`rag.verify.Verifier`), and only a sentence that holds is passed on, renumbered;
+    one that fails is dropped. The pieces therefore concatenate to the final Answer's text. If no
+    sentence holds, or the model fails before one did, a `Notice` saying why comes first and the
+    extractive answer is streamed in its place. `extractive` is the extractive path's answer for the
+    same retrieval: when it declines the LLM is not called (nothing to ground an answer in).
     """
-    from .verify import verify
+    from .verify import Verifier, split_claims
 
     if extractive.abstained:
-        yield extractive
+        yield from _extractive(extractive, None, stream)
         return
     passages = candidates[:n_chunks]
     messages = render_prompt(question, [(c.record.meta["source"], c.record.text) for c in passages], history)
-    pieces: list[str] = []
+    checker = Verifier(passages, store, embedder)
+    buffer, done, sent = "", 0, []  # model text so far, claims of it already checked, pieces passed on
+
+    def checked(claims) -> Iterator[str]:
+        for claim, nums in claims:
+            part = checker.check(claim, nums)
+            if part is not None:
+                piece = part if not sent else " " + part
+                sent.append(piece)
+                yield piece
+
     try:
         for piece in generate(llm, messages, timeout=timeout, stream=stream):
-            pieces.append(piece)
+            buffer += piece
             if stream:
-                yield piece
+                claims = split_claims(buffer)
+                # all but the last claim are complete: a later one has begun, so no marker of theirs is still to come
+                ready = claims[done:max(done, len(claims) - 1)]
+                done += len(ready)
+                yield from checked(ready)
+        yield from checked(split_claims(buffer)[done:] if stream else split_claims(buffer))
     except LLMError as e:
-        yield replace(extractive, notice=f"{e}; showing the extractive answer.")
+        if not sent:
+            yield from _extractive(extractive, f"{e}; showing the extractive answer.", stream)
+            return
+        result = checker.result()
+        yield Answer(question, "".join(sent), result.citations, False, extractive.hits, mode="llm",
+                     notice=f"{e}; the answer stops at its last checked sentence.")
         return
-    checked = verify("".join(pieces), passages, store, embedder)
-    if checked is None:
-        yield replace(extractive, notice=UNVERIFIED)
+    result = checker.result()
+    if result is None:
+        yield from _extractive(extractive, UNVERIFIED, stream)
         return
-    yield Answer(question, checked.text, checked.citations, False, extractive.hits, mode="llm")
+    yield Answer(question, result.text, result.citations, False, extractive.hits, mode="llm")
+
+
+def _extractive(ans: Answer, notice: str | None, stream: bool) -> Iterator[str | Notice | Answer]:
+    """The extractive answer in place of the LLM's: the notice first, then its words, then the Answer."""
+    if notice:
+        ans = replace(ans, notice=notice)
+        if stream:
+            yield Notice(notice)
+    if stream:
+        yield from re.findall(r"\S+\s*", ans.text)
+    yield ans

@@ -62,6 +62,17 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Streamed before the text when the answer shown is not the one asked for (the LLM's answer
+    could not be checked, so the extractive one follows); the final Answer carries it too."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask()` returns. `text` carries [n] markers, one `Citation` per marker."""
 

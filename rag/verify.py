@@ -111,40 +111,57 @@ def supported(s: Support | None) -> bool:
     return s is not None and s.score >= SUPPORT_MIN and s.dense >= DENSE_MIN
 
 
-def verify(text: str, passages: list, store, embedder) -> Verified | None:
-    """Keep supported claims with renumbered Citations; None when no claim has a valid citation."""
-    claims = split_claims(text or "")
-    if not claims:
-        return None
-    vecs = embedder.embed([c for c, _ in claims])
-    sentences: dict[int, list[Record]] = {}  # passage number -> its sentences, fetched once
-    numbering: dict[tuple[str, int, int], int] = {}
-    cites: list[Citation] = []
-    parts: list[str] = []
-    for (claim, nums), vec in zip(claims, vecs):
+class Verifier:
+    """Checks claims one at a time against the passages, numbering citations in order of first use,
+    so a streamed answer can be checked sentence by sentence as it arrives (`rag.llm`)."""
+
+    def __init__(self, passages: list, store, embedder):
+        self.passages, self.store, self.embedder = passages, store, embedder
+        self._sentences: dict[int, list[Record]] = {}  # passage number -> its sentences, fetched once
+        self._numbering: dict[tuple[str, int, int], int] = {}
+        self.citations: list[Citation] = []
+        self.parts: list[str] = []  # the claims that held, with their [n] markers
+
+    def check(self, claim: str, nums: list[int], vec=None) -> str | None:
+        """The claim with its renumbered markers if a cited passage supports it, else None."""
+        if vec is None:
+            vec = self.embedder.embed([claim])[0]
         found: list[Support] = []
         for n in dict.fromkeys(nums):  # de-duplicated, order kept
-            if not 1 <= n <= len(passages):
+            if not 1 <= n <= len(self.passages):
                 continue  # the model cited a source it was not given
-            if n not in sentences:
-                sentences[n] = passage_sentences(passages[n - 1], store)
-            s = best_support(claim, vec, sentences[n])
+            if n not in self._sentences:
+                self._sentences[n] = passage_sentences(self.passages[n - 1], self.store)
+            s = best_support(claim, vec, self._sentences[n])
             if supported(s):
                 found.append(s)
         # figures must come from what is cited: embeddings barely tell 25% from 52%
         cited_numbers = set().union(*(terms.numbers(s.record.text) for s in found)) if found else set()
         if not found or not set(re.findall(r"\d+(?:[.,]\d+)*", claim)) <= cited_numbers:
-            continue
+            return None
         marks = []
         for s in found:
             m = s.record.meta
             key = (m["source"], m["start"], m["end"])
-            if key not in numbering:
-                numbering[key] = len(numbering) + 1
-                cites.append(citation(numbering[key], s.record, s.score))
-            if numbering[key] not in marks:
-                marks.append(numbering[key])
-        parts.append(claim + " " + "".join(f"[{n}]" for n in marks))
-    if not cites:
+            if key not in self._numbering:
+                self._numbering[key] = len(self._numbering) + 1
+                self.citations.append(citation(self._numbering[key], s.record, s.score))
+            if self._numbering[key] not in marks:
+                marks.append(self._numbering[key])
+        part = claim + " " + "".join(f"[{n}]" for n in marks)
+        self.parts.append(part)
+        return part
+
+    def result(self) -> Verified | None:
+        return Verified(" ".join(self.parts), tuple(self.citations)) if self.citations else None
+
+
+def verify(text: str, passages: list, store, embedder) -> Verified | None:
+    """Keep supported claims with renumbered Citations; None when no claim has a valid citation."""
+    claims = split_claims(text or "")
+    if not claims:
         return None
-    return Verified(" ".join(parts), tuple(cites))
+    v = Verifier(passages, store, embedder)
+    for (claim, nums), vec in zip(claims, embedder.embed([c for c, _ in claims])):
+        v.check(claim, nums, vec)
+    return v.result()

@@ -157,17 +157,47 @@ def test_no_valid_citation_falls_back_to_extractive(env):
     check_spans(a, ans)
 
 
-def test_streaming_yields_tokens_then_verified_answer(env):
+def test_streaming_yields_checked_sentences_that_add_up_to_the_answer(env):
     _, server = env
     a = assistant(env)
     reply = f"{SURPLUS_CLAIM} [{{{{src:82%}}}}]."
     server.set(reply)
     *pieces, final = list(a.stream(SURPLUS_Q))
-    assert len(pieces) > 5 and all(isinstance(p, str) for p in pieces)
-    assert "".join(pieces).startswith(SURPLUS_CLAIM)
+    assert pieces and all(isinstance(p, str) for p in pieces)
+    assert "".join(pieces) == final.text and final.text.startswith(SURPLUS_CLAIM)
     assert final.mode == "llm" and final.citations
     check_spans(a, final)
     assert server.requests()[-1].get("stream") is True
+
+
+UNSUPPORTED = "The tariffs on cars were abolished by a court ruling in 1999"
+
+
+def test_an_unsupported_sentence_never_reaches_the_stream(env):
+    _, server = env
+    a = assistant(env)
+    # three sentences, streamed word by word by the server; the middle one is not in the documents
+    server.set(f"{SURPLUS_CLAIM} [{{{{src:82%}}}}]. {UNSUPPORTED} [{{{{src:82%}}}}]. "
+               f"{SURPLUS_CLAIM.replace('About', 'Roughly')} [{{{{src:82%}}}}].")
+    *pieces, final = list(a.stream(SURPLUS_Q))
+    streamed = "".join(p for p in pieces if isinstance(p, str))
+    assert streamed == final.text and final.mode == "llm"
+    assert "abolished" not in streamed and "1999" not in streamed
+    assert streamed.count("82%") == 2  # both supported sentences, each whole
+    assert all(p.endswith("]") for p in pieces)  # whole checked sentences, never a half one
+    check_spans(a, final)
+    assert a.ask(SURPLUS_Q).text == final.text  # the same answer without streaming
+
+
+def test_nothing_checked_streams_the_notice_then_the_extractive_answer(env):
+    base, server = env
+    a = assistant(env)
+    server.set(f"{UNSUPPORTED} [{{{{src:82%}}}}].")
+    items = list(a.stream(SURPLUS_Q))
+    notice, *pieces, final = items
+    assert type(notice).__name__ == "Notice" and notice.text == UNVERIFIED == final.notice
+    assert "".join(pieces) == final.text == base.ask(SURPLUS_Q, mode="extractive").text
+    assert not any("abolished" in p for p in pieces)
 
 
 def test_mode_extractive_makes_no_llm_call(env):
@@ -292,3 +322,29 @@ def test_missing_extra_gives_clear_error(monkeypatch):
 def test_openai_without_base_url_is_a_clear_error():
     with pytest.raises(LLMError, match="RAG_LLM_BASE_URL"):
         make_llm(Config.load(llm="openai", llm_model="m", llm_base_url=""))
+
+
+def test_api_stream_carries_only_checked_text(env, tmp_path):
+    """Through the HTTP API with the official client: what a standard OpenAI client shows is the answer."""
+    import openai
+
+    from rag import Library
+    from rag.http import create_app
+    from test_http import Server
+
+    base, server = env
+    cfg = Config.load(docs_dir=base.config.docs_dir, index_dir=base.config.index_dir, llm="openai",
+                      llm_base_url=server.url, llm_model="fake-model", llm_timeout=20)
+    lib = Library(cfg, embedder=base.embedder, root=tmp_path / "collections")
+    server.set(f"{SURPLUS_CLAIM} [{{{{src:82%}}}}]. {UNSUPPORTED} [{{{{src:82%}}}}].")
+    messages = [{"role": "user", "content": SURPLUS_Q}]
+    with Server(create_app(lib)) as srv:
+        client = openai.OpenAI(base_url=srv.url + "/v1", api_key="none", max_retries=0, timeout=60)
+        chunks = list(client.chat.completions.create(model="default", stream=True, messages=messages,
+                                                     extra_body={"mode": "llm"}))
+        whole = client.chat.completions.create(model="default", messages=messages, extra_body={"mode": "llm"})
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert text == whole.choices[0].message.content and text.startswith(SURPLUS_CLAIM)
+    assert "abolished" not in text
+    assert "content" not in chunks[-1].model_extra  # no replacement field: the stream is the answer
+    assert chunks[-1].model_extra["citations"] == whole.model_extra["citations"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from rag import Assistant, RagError
+from rag import Assistant, Notice, RagError
 from rag.config import SUPPORTED_SUFFIXES
 from rag.documents import remove_document, save_upload
 
@@ -131,12 +131,15 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         kwargs = {"k": int(k) if k else None}
         if mode in modes:  # explicit, so "extractive" wins even when an LLM is configured
             kwargs["mode"] = mode
-        text = ""
+        text, notice = "", ""
         try:
             for piece in s.assistant.stream(question, history, **kwargs):
-                if isinstance(piece, str):
-                    text += piece
-                    turn["html"] = partial_html(text)
+                if isinstance(piece, (str, Notice)):
+                    if isinstance(piece, Notice):
+                        notice = piece.text
+                    else:
+                        text += piece
+                    turn["html"] = partial_html(text, notice)
                     yield gr.skip(), messages(turns), turns, False
                 else:  # the final Answer
                     turn["text"], turn["html"] = piece.text, answer_html(piece, s.titles())

@@ -79,9 +79,11 @@ def answer_html(ans, titles: dict[str, str] | None = None) -> str:
     return "\n".join(parts)
 
 
-def partial_html(text: str) -> str:
-    """An answer still streaming in: plain escaped text (markers are linked once it is complete)."""
-    return _e(text, quote=False).replace("\n", "<br>") + " \u258c"
+def partial_html(text: str, notice: str = "") -> str:
+    """An answer still streaming in: plain escaped text (markers are linked once it is complete),
+    after the notice that the extractive answer stands in for the LLM's, if it does."""
+    note = f"<p><em>{_e(notice)}</em></p>" if notice else ""
+    return note + _e(text, quote=False).replace("\n", "<br>") + " \u258c"
 
 
 def marked_text_html(text: str, start: int, end: int, offset: int = 0) -> str:

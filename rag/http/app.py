@@ -24,6 +24,7 @@ from ..errors import (ConflictError, DocumentError, IndexBusyError, IndexStateEr
 from ..filters import Filters
 from ..library import Library
 from ..read import MAX_FILE_BYTES
+from ..types import Notice
 from . import schemas
 from .auth import authorized
 from .jobs import IngestJobs
@@ -218,14 +219,14 @@ def _sse(req: schemas.ChatRequest, first, pieces):
         return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
     yield event(schemas.chunk(cid, created, req.model, {"role": "assistant", "content": ""}))
-    streamed = []
     try:
-        for piece in _chain(first, pieces):
+        for piece in _chain(first, pieces):  # only checked text is streamed: the pieces add up to the answer
             if isinstance(piece, str):
-                streamed.append(piece)
                 yield event(schemas.chunk(cid, created, req.model, {"content": piece}))
+            elif isinstance(piece, Notice):  # before the text it explains (the extractive answer follows)
+                yield event(schemas.chunk(cid, created, req.model, {}) | {"notice": piece.text})
             else:
-                yield event(schemas.last_chunk(cid, created, req, piece, "".join(streamed)))
+                yield event(schemas.last_chunk(cid, created, req, piece))
     except Exception as e:  # headers are sent: the error goes in the stream, in OpenAI's error shape
         status, type_ = status_of(e)
         if status == 500:

@@ -120,13 +120,10 @@ def chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = 
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
 
 
-def last_chunk(cid: str, created: int, req: ChatRequest, ans: Answer, streamed: str) -> dict:
-    """The closing chunk: finish_reason, citations, abstained and usage. When an LLM's streamed
-    text was replaced by the verified (or extractive) answer, `content` holds the final text."""
-    out = chunk(cid, created, req.model, {}, "stop") | {"usage": usage(req, ans.text), **_answer_fields(ans)}
-    if streamed.strip() != ans.text.strip():
-        out["content"] = ans.text
-    return out
+def last_chunk(cid: str, created: int, req: ChatRequest, ans: Answer) -> dict:
+    """The closing chunk: finish_reason, citations, abstained and usage (the content chunks before
+    it add up to the answer's text)."""
+    return chunk(cid, created, req.model, {}, "stop") | {"usage": usage(req, ans.text), **_answer_fields(ans)}
 
 
 def progress(p: IngestProgress | None) -> dict | None:
