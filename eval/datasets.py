@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CACHE = ROOT / "eval" / ".cache"
-THIRD_PARTY = ("covid_qa", "tonic_pg", "hotpotqa", "pubmedqa")
+THIRD_PARTY = ("covid_qa", "tonic_pg", "hotpotqa", "pubmedqa", "squad2")
 DATASETS = ("seeds",) + THIRD_PARTY
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -82,6 +82,23 @@ DIFFER_OVERLAP = 0.8
 
 DECLINE = "The documents don't say. I found nothing in them that answers this question."
 
+# The relevance model's second stage (`rag.relevance`, a cross-encoder): it reads the question with
+# each of the first ranker's top `Rerank.n` sentences; a logistic stacker over these per-sentence
+# features gives the final order, and the abstainer reads the question-level ones below. Both are
+# fitted on dev scores, which the cross-encoder never trained on (`eval/train_rerank.py`).
+RERANK_FEATURES = (
+    "ce",             # the cross-encoder's logit
+    "ce_gap_best",    # ce minus the best ce among the n (<= 0)
+    "stage_logit",    # the first ranker's logit
+    "stage_rank",     # 1 / (1 + rank under the first ranker)
+)
+RELEVANCE_ABSTAIN_FEATURES = (
+    "ce_top", "ce_second", "ce_gap",  # the best ce, the runner-up, their difference
+    "ce_pass",        # log(1 + sentences with ce > 0)
+    "ce_mean_top3",
+    "final_top", "final_gap",  # the stacker's best logit and its lead on the next
+) + ABSTAIN_FEATURES  # the first ranker's own question-level features
+
 
 # -- the model ------------------------------------------------------------------------------------
 class Trees:
@@ -127,6 +144,7 @@ class Model:
     add_above: float  # P(answer sentence) above which a further sentence of a cited file is cited
     add_other_above: float  # ... and one of a file not cited yet (a second hop, another source's figure)
     max_sentences: int = 3
+    rerank: "Rerank | None" = None  # the relevance model's stage, when fitted
     rival_overlap: float = RIVAL_OVERLAP  # a near-copy of a chosen sentence in another file, saying something else: shown too
     differ_overlap: float = DIFFER_OVERLAP  # ... and above this, the answer says the sources differ
 
@@ -136,15 +154,38 @@ class Model:
         if tuple(r["features"]) != FEATURES or tuple(a["features"]) != ABSTAIN_FEATURES:
             raise ValueError("answerer model was built for other features: rebuild it (python -m eval.train_answerer)")
         c = d["compose"]
+        rr = Rerank.from_dict(d["rerank"]) if d.get("rerank") else None
         return cls(FEATURES, _scorer(r), ABSTAIN_FEATURES, _scorer(a), float(a["answer_above"]), float(c["add_above"]),
-                   float(c["add_other_above"]), int(c.get("max_sentences", 3)), float(c.get("rival_overlap", RIVAL_OVERLAP)),
-                   float(c.get("differ_overlap", DIFFER_OVERLAP)))
+                   float(c["add_other_above"]), int(c.get("max_sentences", 3)), rr,
+                   float(c.get("rival_overlap", RIVAL_OVERLAP)), float(c.get("differ_overlap", DIFFER_OVERLAP)))
 
     def logits(self, X: np.ndarray) -> np.ndarray:
         return _margin(self.ranker, X)
 
     def p_answerable(self, x: np.ndarray) -> float:
         return float(_sigmoid(_margin(self.abstainer, x[None, :])[0]))
+
+
+@dataclass(frozen=True)
+class Rerank:
+    """The relevance stage's settings, all chosen on dev: how many of the first ranker's sentences
+    the cross-encoder reads, the stacker over RERANK_FEATURES, the abstainer over
+    RELEVANCE_ABSTAIN_FEATURES with its threshold, and the compose thresholds on the new scale."""
+
+    n: int
+    stacker: object
+    abstainer: object
+    answer_above: float
+    add_above: float
+    add_other_above: float
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Rerank":
+        if tuple(d["stacker"]["features"]) != RERANK_FEATURES or \
+                tuple(d["abstainer"]["features"]) != RELEVANCE_ABSTAIN_FEATURES:
+            raise ValueError("relevance stage was fitted for other features: rebuild it (python -m eval.train_rerank)")
+        return cls(int(d["n"]), _scorer(d["stacker"]), _scorer(d["abstainer"]), float(d["answer_above"]),
+                   float(d["add_above"]), float(d["add_other_above"]))
 
 
 def _scorer(spec: dict):
@@ -329,23 +370,70 @@ def abstain_features(ranked: Sequence[Scored], question: str) -> np.ndarray:
     ], dtype=np.float64)
 
 
+# -- the relevance stage ------------------------------------------------------------------------------
+def rerank_features(ce: np.ndarray, stage_logits: np.ndarray) -> np.ndarray:
+    """RERANK_FEATURES of the first ranker's top sentences (in its order), given their ce logits."""
+    n = len(ce)
+    return np.column_stack([ce, ce - (ce.max() if n else 0.0), stage_logits, 1.0 / (1.0 + np.arange(n))])
+
+
+def relevance_abstain_features(ce: np.ndarray, final: np.ndarray, stage: np.ndarray) -> np.ndarray:
+    """RELEVANCE_ABSTAIN_FEATURES: the ce logits and stacker logits of the top sentences (any order),
+    then the first ranker's abstain_features."""
+    c = np.sort(ce)[::-1]
+    f = np.sort(final)[::-1]
+    second = c[1] if len(c) > 1 else c[0] - 5.0
+    f_second = f[1] if len(f) > 1 else f[0] - 5.0
+    return np.concatenate([[c[0], second, c[0] - second, math.log1p(float((c > 0).sum())), float(c[:3].mean()),
+                            f[0], f[0] - f_second], stage]).astype(np.float64)
+
+
+def rerank(question: str, ranked: list[Scored], texts: dict[str, str], relevance, rr: Rerank
+           ) -> tuple[list[Scored], float]:
+    """The first ranker's top `rr.n` sentences reordered by the stacker over the relevance model's
+    logits, the rest after them; and P(the documents answer the question) from the abstainer.
+    texts: sentence id -> `rag.relevance.pair_text` (the sentence with its context)."""
+    top = ranked[:rr.n]
+    ce = relevance.logits(question, [texts[s.record.id] for s in top])
+    z = _margin(rr.stacker, rerank_features(ce, np.asarray([s.logit for s in top])))
+    stage = abstain_features(ranked, question)
+    p = float(_sigmoid(_margin(rr.abstainer, relevance_abstain_features(ce, z, stage)[None, :])[0]))
+    floor = float(z.min()) - 1.0  # the rest keep their order, below every sentence the model read
+    new = [replace(s, logit=float(v)) for s, v in zip(top, z)]
+    new.sort(key=lambda s: s.logit, reverse=True)
+    rest = [replace(s, logit=min(s.logit, floor)) for s in ranked[rr.n:]]
+    return new + rest, p
+
+
 # -- the answer -------------------------------------------------------------------------------------
 def answer(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, history=(), *,
-           model: Model | None = None, idf=None, n_chunks: int = N_CHUNKS) -> Answer:
+           model: Model | None = None, idf=None, n_chunks: int = N_CHUNKS, relevance=None) -> Answer:
     """Answer `question` from the sentences of the retrieved `candidates` (with sentences attached).
 
     qvec: the embedding of the retrieval query. history: earlier (question, answer text) pairs,
     oldest first. idf: word rarity over the corpus (term -> weight); None: rarity within the pool.
+    relevance: a `rag.relevance.Relevance` (the cross-encoder); None: the first ranker alone.
     """
     model = model or load_model()
     hits = tuple(c.hit() for c in candidates)
     scoring_q, own, previous = _standalone(question, history)
-    ranked = rank(scoring_q, pool(candidates, n_chunks), qvec, model, idf)
+    cands = pool(candidates, n_chunks)
+    ranked = rank(scoring_q, cands, qvec, model, idf)
+    if not ranked:
+        return Answer(question, DECLINE, (), True, hits)
+    rr = model.rerank if relevance is not None else None
+    if rr is not None:
+        from .relevance import sentence_texts
+
+        ranked, p = rerank(scoring_q, ranked, sentence_texts(cands), relevance, rr)
+        answer_above, model = rr.answer_above, replace(model, add_above=rr.add_above, add_other_above=rr.add_other_above)
     if own is not None:
         ranked = _follow_up_order(ranked, own, previous)
-    if not ranked or model.p_answerable(abstain_features(ranked, scoring_q)) < model.answer_above:
+    if rr is None:
+        p, answer_above = model.p_answerable(abstain_features(ranked, scoring_q)), model.answer_above
+    if p < answer_above:
         return Answer(question, DECLINE, (), True, hits)
-    return compose(question, select(ranked, model), hits, model.differ_overlap)
+    return compose(question, carry(select(ranked, model), cands), hits, model.differ_overlap)
 
 
 def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:
@@ -403,6 +491,43 @@ def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
             take(s)
             picked += 1
     return chosen
+
+
+# A sentence opening with one of these words leans on the one before for what it is about ("It was
+# founded in 1987.", "This figure rose..."): cited alone, the reader gets the fact without its subject.
+_LEANS_BACK = re.compile(r"^\W*(it|its|this|these|that|those|they|their|them|he|she|his|her|such|both|the latter|"
+                         r"the former)\b", re.IGNORECASE)
+
+
+def leans_back(text: str) -> bool:
+    return bool(_LEANS_BACK.match(text))
+
+
+def is_stub(record: Record) -> bool:
+    """A heading, or a line that introduces what follows ("The main causes were:")."""
+    return record.meta.get("kind", "") == "heading" or record.text.rstrip().endswith(":")
+
+
+def carry(chosen: list[Scored], candidates: Sequence[Candidate]) -> list[Scored]:
+    """Each chosen sentence with what it depends on, from the same passage and never from another
+    place: the sentence before one that leans back on it, the sentence after a heading or stub."""
+    around: dict[str, tuple[Record | None, Record | None]] = {}
+    for c in candidates:
+        sents = c.sentences
+        for j, r in enumerate(sents):
+            around.setdefault(r.id, (sents[j - 1] if j else None, sents[j + 1] if j + 1 < len(sents) else None))
+    out: list[Scored] = []
+    seen = {s.record.id for s in chosen}
+    for s in chosen:
+        prev, nxt = around.get(s.record.id, (None, None))
+        dep = prev if leans_back(s.record.text) else nxt if is_stub(s.record) else None
+        if dep is not None and dep.id not in seen and dep.meta["source"] == s.record.meta["source"]:
+            seen.add(dep.id)
+            extra = Scored(dep, s.x, s.logit, frozenset(terms.content_terms(dep.text)))
+            out.extend([extra, s] if dep is prev else [s, extra])
+        else:
+            out.append(s)
+    return out
 
 
 def rival(s: Scored, ranked: Sequence[Scored], chosen: Sequence[Scored], min_overlap: float) -> Scored | None:
