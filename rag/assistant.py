@@ -27,6 +27,9 @@ from .store import FileRecord, Store
 from .types import Answer, DocumentInfo, Hit, IngestReport, Notice
 
 
+NO_MATCH = "No document matches the filters, so there is nothing to answer from. Widen or remove the filters."
+
+
 class Assistant:
     """Answers questions about the documents in `docs_dir`, with citations.
 
@@ -85,6 +88,11 @@ class Assistant:
     def _check_question(self, question) -> str:
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestionError("the question is empty: type a question about the documents")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as e:  # a lone surrogate ("\ud800") is not text: no encoder or tokenizer takes it
+            raise InvalidQuestionError(f"the question holds a character that is not valid text "
+                                       f"(U+{ord(question[e.start]):04X} at position {e.start})") from None
         question = " ".join(question.split())
         if len(question) > self.config.max_question_chars:
             raise InvalidQuestionError(f"the question is {len(question)} characters long; the limit is "
@@ -168,6 +176,12 @@ class Assistant:
         filters = Filters.coerce(filters)
         history = normalize_history(history)
         query, _ = condense(question, history)
+        if filters is not None and self._allowed(filters) == frozenset():
+            ans = Answer(question, NO_MATCH, (), True, mode="extractive")
+            if stream:
+                yield from re.findall(r"\S+\s*", ans.text)
+            yield ans
+            return
         n = max(k or self.config.top_k, self.config.answer_chunks)
         _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True, filters=filters)
         ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks,

@@ -18,6 +18,7 @@ from .errors import DocumentError
 from .read import MAX_FILE_BYTES, read_document
 
 MAX_NAME_CHARS = 200
+MAX_NAME_BYTES = 240  # below ext4's 255, leaving room for the ".upload-" prefix of the temporary copy
 
 
 def check_name(filename: str) -> str:
@@ -35,6 +36,9 @@ def check_name(filename: str) -> str:
         raise DocumentError(f"{filename!r}: hidden files (names starting with '.') are not indexed")
     if len(name) > MAX_NAME_CHARS:
         raise DocumentError(f"file name is longer than {MAX_NAME_CHARS} characters")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:  # what the file system counts (ext4: 255 bytes)
+        raise DocumentError(f"file name is longer than {MAX_NAME_BYTES} bytes in UTF-8 "
+                            f"({len(name.encode('utf-8'))}); shorten it")
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"{name}: unsupported file type {suffix or '(none)'}; "

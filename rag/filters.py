@@ -21,6 +21,18 @@ _ALIASES = {"htm": "html", "markdown": "md", "text": "txt"}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")  # 2024, 2024-03 or 2024-03-05
 
 
+def _real_date(value: str) -> bool:
+    """A date that exists: 2023-02-30 and 2023-13 have the right shape but are no day or month."""
+    import datetime
+
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    try:
+        datetime.date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Filters:
     """All given conditions must hold (an empty Filters lets every document through).
@@ -59,7 +71,7 @@ class Filters:
         dates = {}
         for key in ("date_from", "date_to"):
             value = _string(d, key)
-            if value and not _DATE.match(value):
+            if value and not (_DATE.match(value) and _real_date(value)):
                 raise InvalidFilterError(f"{key} must be an ISO date like 2024, 2024-03 or 2024-03-05, not {value!r}")
             dates[key] = value
         n = min(len(dates["date_from"]), len(dates["date_to"]))

@@ -276,6 +276,52 @@ def test_bad_requests_get_4xx_and_the_server_keeps_serving(api, http):
     assert r.status_code == 200 and "Lyon" in r.json()["choices"][0]["message"]["content"]
 
 
+def test_hostile_requests_get_a_4xx_not_a_500(api, http):
+    """The holes a probe found: each malformed request gets a 4xx JSON error naming the problem."""
+    def post(path, body):
+        # json.dumps escapes a lone surrogate as \ud800: valid JSON that decodes to a string no encoder takes
+        return http.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+
+    lone = "What is \ud800 here?"
+    for stream in (False, True):
+        r = post("/v1/chat/completions", {"stream": stream, "messages": [{"role": "user", "content": lone}]})
+        assert r.status_code == 400 and "not valid text" in r.json()["error"]["message"]
+    assert post("/v1/collections/default/search", {"query": lone}).status_code == 400
+    r = post("/v1/chat/completions", {"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]})
+    assert r.status_code == 400 and "string" in r.json()["error"]["message"]
+    for date in ("2023-02-30", "2023-13"):
+        r = post("/v1/chat/completions", {"messages": [{"role": "user", "content": "Where is the gamma warehouse?"}],
+                                          "filters": {"date_from": date}})
+        assert r.status_code == 400 and date in r.json()["error"]["message"]
+    # a filter no document passes says so, instead of "the documents don't say"
+    r = post("/v1/chat/completions", {"messages": [{"role": "user", "content": "Where is the gamma warehouse?"}],
+                                      "filters": {"source": "no-such-folder/*"}})
+    assert r.status_code == 200 and r.json()["abstained"] and "No document matches the filters" in \
+        r.json()["choices"][0]["message"]["content"]
+    docs = api.docs
+    before = sorted(p.name for p in docs.rglob("*"))
+    long_name = "\u00e9" * 190 + ".txt"  # 194 characters, 384 bytes in UTF-8: more than a file system takes
+    r = http.post("/v1/collections/default/documents", params={"ingest": "false"},
+                  files={"file": (long_name, b"Some text.\n", "text/plain")})
+    assert r.status_code == 400 and "bytes" in r.json()["error"]["message"]
+    r = http.post("/v1/collections/default/documents", params={"ingest": "false"},
+                  files=[("file", ("twice.txt", b"First.\n", "text/plain")), ("file", ("twice.txt", b"Second.\n", "text/plain"))])
+    assert r.status_code == 400 and "twice.txt" in r.json()["error"]["message"]
+    assert sorted(p.name for p in docs.rglob("*")) == before  # nothing written
+
+
+def test_a_non_ascii_key_matches(tmp_path, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The alpha reactor produced 41 megawatts.\n", encoding="utf-8")
+    lib = Library(Config.load(docs_dir=docs, index_dir=tmp_path / "index"), embedder=embedder, root=tmp_path / "c")
+    key = "cl\u00e9-secr\u00e8te"
+    with Server(create_app(lib, keys=(key,))) as srv:
+        ok = httpx.get(srv.url + "/v1/models", headers={"Authorization": f"Bearer {key}".encode("utf-8")})
+        wrong = httpx.get(srv.url + "/v1/models", headers={"Authorization": b"Bearer cl\xe9-secr\xe8te"})  # latin-1
+    assert ok.status_code == 200 and wrong.status_code == 401
+
+
 def test_keys_and_exposure(tmp_path):
     f = tmp_path / "keys"
     f.write_text("# team keys\nk1\n\nk2\n")

@@ -72,7 +72,7 @@ class _Guard:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
         if self.keys and scope["path"].startswith("/v1/") and \
-                not authorized(headers.get(b"authorization", b"").decode("latin-1"), self.keys):
+                not authorized(headers.get(b"authorization", b""), self.keys):
             resp = _error_response(401, "missing or wrong API key: send Authorization: Bearer <key>",
                                    "invalid_request_error", "invalid_api_key", {"WWW-Authenticate": "Bearer"})
             return await resp(scope, receive, send)
@@ -80,7 +80,8 @@ class _Guard:
         limit = UPLOAD_BYTES if upload else MAX_BODY_BYTES
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            resp = _error_response(413, f"the request body is over the {limit // 2**20} MB limit",
+            what = _too_large(upload, limit)
+            resp = _error_response(413, what,
                                    "request_too_large", "request_too_large")
             return await resp(scope, receive, send)
         seen = 0
@@ -90,7 +91,7 @@ class _Guard:
             msg = await receive()
             seen += len(msg.get("body", b""))
             if seen > limit:
-                raise TooLargeError(f"the request body is over the {limit // 2**20} MB limit")
+                raise TooLargeError(_too_large(upload, limit))
             return msg
 
         await self.app(scope, limited, send)
@@ -235,6 +236,13 @@ def _sse(req: schemas.ChatRequest, first, pieces):
     yield "data: [DONE]\n\n"
 
 
+def _too_large(upload: bool, limit: int) -> str:
+    if upload:  # say the per-file limit the README states, not the framing allowance
+        return (f"the upload is over {limit // 2**20} MB: files may be up to {MAX_FILE_BYTES // 2**20} MB each, "
+                "so send larger sets in several requests")
+    return f"the request body is over the {limit // 2**20} MB limit"
+
+
 def _chain(first, rest):
     yield first
     yield from rest
@@ -244,8 +252,11 @@ def _save_and_ingest(library: Library, jobs: IngestJobs, name: str, files: list[
                      ingest: bool) -> dict:
     """Save every file or none (an earlier file of a failed upload is rolled back), then ingest."""
     docs = Path(library.get(name).config.docs_dir)
+    names = [check_name(filename) for filename, _ in files]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # the second would silently overwrite the first
+        raise DocumentError(f"the upload names {', '.join(twice)} more than once")
     for filename, data in files:
-        check_name(filename)
         if len(data) > MAX_FILE_BYTES:
             raise TooLargeError(f"{filename}: the file is over the {MAX_FILE_BYTES // 2**20} MB limit")
     saved: list[tuple[Path, bytes | None]] = []  # (path, previous content or None if new)

@@ -32,12 +32,15 @@ def check_exposure(host: str, keys: tuple[str, ...]) -> None:
                        "RAG_API_KEYS_FILE, or serve on 127.0.0.1")
 
 
-def authorized(header: str | None, keys: tuple[str, ...]) -> bool:
+def authorized(header: bytes | str | None, keys: tuple[str, ...]) -> bool:
+    """header: the raw Authorization value. Bytes are compared with each key's UTF-8, so a key with
+    non-ASCII characters matches (decoding the header as latin-1 and re-encoding never could)."""
     if not keys:
         return True
-    scheme, _, token = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    raw = header.encode("utf-8") if isinstance(header, str) else (header or b"")
+    scheme, _, token = raw.partition(b" ")
+    if scheme.lower() != b"bearer" or not token.strip():
         return False
-    token_b = token.strip().encode()
+    token_b = token.strip()
     # compare with every key (no early exit), in constant time per key
     return any([hmac.compare_digest(token_b, k.encode()) for k in keys])

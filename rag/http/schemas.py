@@ -25,7 +25,10 @@ class Message(BaseModel):
     def text(self) -> str:
         """The text of a message; content parts other than text (images...) are ignored."""
         if isinstance(self.content, list):
-            return " ".join(p.get("text", "") for p in self.content if p.get("type") == "text")
+            texts = [p.get("text", "") for p in self.content if p.get("type") == "text"]
+            if not all(isinstance(t, str) for t in texts):
+                raise InvalidQuestionError("a content part of type 'text' must hold its text as a string")
+            return " ".join(texts)
         return self.content or ""
 
 
