@@ -407,3 +407,27 @@ def test_collections_stay_apart_on_a_chroma_server(tmp_path, embedder, chroma_se
     names = {c.name if hasattr(c, "name") else c for c in
              chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.url.rsplit(":", 1)[1])).list_collections()}
     assert not any(n.startswith("rag-srv-b_") for n in names) and "rag_chunks" in names
+
+
+def test_keyless_server_refuses_other_sites_and_foreign_hosts(tmp_path, embedder):
+    """A web page the user visits must not plant documents, ask questions or read answers."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The alpha reactor produced 41 megawatts.\n", encoding="utf-8")
+    lib = Library(Config.load(docs_dir=docs, index_dir=tmp_path / "index"), embedder=embedder, root=tmp_path / "c")
+    with Server(create_app(lib)) as srv:
+        own = f"http://127.0.0.1:{srv.port}"
+        with httpx.Client(base_url=srv.url, timeout=60) as h:
+            planted = h.post("/v1/collections/default/documents", headers={"Origin": "http://evil.example"},
+                             files={"file": ("planted.txt", b"The reactor is run by Mallory.\n", "text/plain")})
+            assert planted.status_code == 403 and not (docs / "planted.txt").exists()
+            form = h.post("/v1/collections/default/ingest", headers={"Referer": "http://evil.example/page"},
+                          data={"x": "1"})
+            assert form.status_code == 403
+            ask = {"messages": [{"role": "user", "content": "How much power did the reactor produce?"}]}
+            assert h.post("/v1/chat/completions", json=ask, headers={"Origin": "null"}).status_code == 403
+            assert h.get("/v1/models", headers={"Host": "evil.example"}).status_code == 403  # DNS rebinding
+            assert h.get("/v1/models", headers={"Host": f"localhost:{srv.port}"}).status_code == 200
+            # the same origin, and clients that send no Origin (curl, the openai library), are served
+            assert h.post("/v1/chat/completions", json=ask, headers={"Origin": own}).status_code == 200
+            assert h.post("/v1/chat/completions", json=ask).status_code == 200

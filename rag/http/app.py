@@ -26,7 +26,7 @@ from ..library import Library
 from ..read import MAX_FILE_BYTES
 from ..types import Notice
 from . import schemas
-from .auth import authorized
+from .auth import authorized, foreign_request
 from .jobs import IngestJobs
 
 log = logging.getLogger("rag.http")
@@ -61,8 +61,9 @@ def _error_response(status: int, message: str, type_: str, code: str | None = No
 
 
 class _Guard:
-    """Before any parsing: 401 without a valid key on /v1/, 413 for a body over the limit (by
-    Content-Length when sent, else while the body streams in). Plain ASGI: no per-request task."""
+    """Before any parsing: without keys, 403 for a request another site makes (`foreign_request`);
+    with keys, 401 without a valid one on /v1/; 413 for a body over the limit (by Content-Length when
+    sent, else while the body streams in). Plain ASGI: no per-request task."""
 
     def __init__(self, app, keys: tuple[str, ...]):
         self.app, self.keys = app, keys
@@ -71,6 +72,10 @@ class _Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
+        if not self.keys:
+            refusal = foreign_request(scope["method"], headers)
+            if refusal:
+                return await _error_response(403, refusal, "invalid_request_error", "forbidden")(scope, receive, send)
         if self.keys and scope["path"].startswith("/v1/") and \
                 not authorized(headers.get(b"authorization", b""), self.keys):
             resp = _error_response(401, "missing or wrong API key: send Authorization: Bearer <key>",

@@ -44,3 +44,42 @@ def authorized(header: bytes | str | None, keys: tuple[str, ...]) -> bool:
     token_b = token.strip()
     # compare with every key (no early exit), in constant time per key
     return any([hmac.compare_digest(token_b, k.encode()) for k in keys])
+
+
+_CHANGES = (b"POST", b"PUT", b"PATCH", b"DELETE")
+
+
+def _host_name(value: str) -> str:
+    """"127.0.0.1:8000" -> "127.0.0.1", "[::1]:8000" -> "::1", "localhost" -> "localhost"."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1:value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def foreign_request(method: str, headers: dict[bytes, bytes]) -> str:
+    """Why a keyless server (loopback only) must refuse this request, or "" to serve it.
+
+    Without keys, any web page the user visits could otherwise talk to the server: a cross-site
+    form or fetch could upload documents that then answer questions, and a page whose DNS name is
+    rebound to 127.0.0.1 could read answers. So the Host must be a loopback name (a rebound page
+    sends its own), and a request that changes something must not come from another origin: a
+    browser sends Origin (or at least Referer) with cross-site POSTs, form posts included; clients
+    such as curl or the openai library send neither and are served."""
+    host = headers.get(b"host", b"").decode("latin-1")
+    if _host_name(host) not in LOCAL_HOSTS:
+        return f"this server has no API keys, so it answers only requests addressed to localhost, not to {host!r}"
+    if method.encode() not in _CHANGES:
+        return ""
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    referer = headers.get(b"referer", b"").decode("latin-1")
+    source = origin or referer
+    if not source:
+        return ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(source)
+    if source == "null" or parts.netloc.lower() != host.strip().lower():
+        return (f"a request from another site ({source[:100]}) may not change this server's documents or ask it "
+                "questions: it has no API keys (set RAG_API_KEYS to serve other origins)")
+    return ""
