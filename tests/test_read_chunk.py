@@ -212,3 +212,31 @@ def test_us_abbreviation_is_not_a_sentence_break():
     text = "Exports to the U.S. fell 11% in May. Japan's surplus stood at ¥8.6 trillion."
     assert [text[a:b] for a, b in split_sentences(text)] == [
         "Exports to the U.S. fell 11% in May.", "Japan's surplus stood at ¥8.6 trillion."]
+
+
+def test_docx_bombs_are_refused_fast_with_the_limit_named(tmp_path):
+    """A 40 KB file holding a million empty paragraphs, and one that expands past the size limit."""
+    import io
+    import time
+    import zipfile
+
+    from rag import DocumentError, read_document
+
+    def docx(body: bytes) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+            z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                       'package/2006/content-types"/>')
+            z.writestr("word/document.xml", b'<w:document xmlns:w="x"><w:body>' + body + b"</w:body></w:document>")
+        return buf.getvalue()
+
+    paragraphs = docx(b"<w:p/>" * 1_000_000)
+    assert len(paragraphs) < 60_000
+    big = docx(b"<w:p><w:r><w:t>" + b"a" * (210 * 2**20) + b"</w:t></w:r></w:p>")
+    for data, limit in ((paragraphs, "times its packed size"), (big, "MB")):
+        path = tmp_path / "bomb.docx"
+        path.write_bytes(data)
+        t = time.perf_counter()
+        with pytest.raises(DocumentError, match=limit):
+            read_document(path)
+        assert time.perf_counter() - t < 2.0
