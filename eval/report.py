@@ -59,35 +59,40 @@ def targets(res: dict[str, dict]) -> list[tuple[str, str, bool | None]]:
     def add(text, value, ok, shown):
         out.append((text, shown if value is not None else "not measured", ok if value is not None else None))
 
-    # The targets of the learned-answerer issue (#11): seeds are report-only, third-party sets their test split.
-    s = sys_("seeds")
-    v = _num(s.get("fact_recall"))
-    add("seeds: ≥ 90% of required facts found", v, v is not None and v >= 0.90, f"{v:.1%}" if v is not None else "")
-    v = _num(s.get("fact_accuracy"))
-    add("seeds: answers with every fact (reported)", v, None, f"{v:.1%}" if v is not None else "")
-    v = _num(s.get("unanswerable_declined"))
-    add("seeds: every unanswerable question declined", v, v == 1.0,
-        f"{v:.0%} of {s.get('n_unanswerable')}" if v is not None else "")
-    v = s.get("answerable_declined_n")
-    add("seeds: ≤ 1 answerable question declined", v, v is not None and v <= 1, f"{v} of {s.get('n_answerable')}")
-    v = _num(s.get("citation_precision"))
-    add("seeds: citation precision ≥ 90%", v, v is not None and v >= 0.90, f"{v:.1%}" if v is not None else "")
+    pct = lambda v: f"{v:.1%}" if v is not None else ""  # noqa: E731
+    # The targets of the relevance-model issue (#17), on test splits; the seeds are reported, never gated.
+    q = sys_("squad2")
+    v, a = _num(q.get("unanswerable_declined")), _num(q.get("answerable_declined"))
+    add("squad2 test: unanswerable declined ≥ 50%, with answerable declined ≤ 10%", v,
+        v is not None and a is not None and v >= 0.5 and a <= 0.10,
+        f"{v:.1%} (answerable declined {a:.1%})" if v is not None and a is not None else "")
+    v = _num(q.get("fact_accuracy"))
+    add("squad2 test: answerable questions with the fact in the answer ≥ 0.75", v, v is not None and v >= 0.75,
+        f"{v:.3f}" if v is not None else "")
     v = _num(sys_("covid_qa").get("citation_recall"))
     add("covid_qa test: a citation overlaps the gold span for ≥ 60% of questions", v, v is not None and v >= 0.6,
-        f"{v:.1%}" if v is not None else "")
+        pct(v))
+    v, r = _num(sys_("hotpotqa").get("fact_accuracy")), _num(sys_("hotpotqa", "reference").get("fact_accuracy"))
+    add("hotpotqa test: facts ≥ the reference's top passage", v, v is not None and r is not None and v >= r,
+        f"{v:.3f} vs {r:.3f}" if v is not None and r is not None else "")
     v = _num(sys_("hotpotqa").get("all_paras_cited"))
-    add("hotpotqa test: both supporting facts cited for ≥ 50%", v, v is not None and v >= 0.5,
-        f"{v:.1%}" if v is not None else "")
-    for d in ("covid_qa", "tonic_pg", "hotpotqa"):
-        v = _ratio(sys_(d).get("hit@5"), sys_(d, "reference").get("hit@5"))
-        add(f"{d} test: hit@5 against the reference (reported)", v, None,
-            f"{fmt(sys_(d).get('hit@5'))} vs {fmt(sys_(d, 'reference').get('hit@5'))} = {v:.2f}×" if v is not None else "")
-    v = _num(s.get("ask_p50_ms"))
-    r = _num(s.get("ask_per_encode"))
-    add("seeds: warm ask() p50 ≤ 25 ms", v, v is not None and v <= 25,
-        (f"{v:.1f} ms" + (f" ({r:.1f}× one query encoding)" if r is not None else "")) if v is not None else "")
-    v = _num(s.get("cold_start_s"))
+    add("hotpotqa test: both supporting facts cited for ≥ 50%", v, v is not None and v >= 0.5, pct(v))
+    for d, key in (("pubmedqa", "citation_precision"), ("tonic_pg", "citation_precision")):
+        v = _num(sys_(d).get(key))
+        add(f"{d} test: citation precision (no worse than before: reported)", v, None, f"{v:.3f}" if v is not None else "")
+    for d, limit in (("seeds", 80), ("covid_qa", 150)):
+        v, r = _num(sys_(d).get("ask_p50_ms")), _num(sys_(d).get("ask_per_encode"))
+        add(f"{d}: warm ask() p50 ≤ {limit} ms", v, v is not None and v <= limit,
+            (f"{v:.1f} ms" + (f" ({r:.1f}× one query encoding)" if r is not None else "")) if v is not None else "")
+    v = _num(sys_("seeds").get("cold_start_s"))
     add("seeds: cold start ≤ 3 s", v, v is not None and v <= 3, f"{v:.2f} s" if v is not None else "")
+    s = sys_("seeds")
+    for key, text in (("fact_recall", "seeds: required facts found (reported)"),
+                      ("citation_precision", "seeds: citation precision (reported)"),
+                      ("unanswerable_declined", "seeds: unanswerable declined (reported)"),
+                      ("answerable_declined", "seeds: answerable declined (reported)")):
+        v = _num(s.get(key))
+        add(text, v, None, pct(v))
     return out
 
 
@@ -104,10 +109,12 @@ def markdown(res: dict[str, dict]) -> str:
         ours, ref = r["systems"]["ours"], r["systems"].get("reference", {})
         split = r.get("split") or "all"
         lim = f", first {r['limit']}" if r.get("limit") else ""
+        ref_note = f"; reference numbers carried from `{str(r['reference_from'])[:10]}` (recipe unchanged)" \
+            if r.get("reference_from") else ""
         lines += ["", f"## {name} ({split} split{lim}: {ours['n']} questions, "
                       f"{ours['n_answerable']} answerable, {ours.get('n_with_facts', 0)} with facts)", "",
                   f"commit `{r.get('commit', '')[:10]}`{' + uncommitted rag/ changes' if r.get('rag_dirty') else ''}, "
-                  f"{r.get('created', '')}", "",
+                  f"{r.get('created', '')}{ref_note}", "",
                   "| metric | ours | reference | ratio |", "|---|---:|---:|---:|"]
         for key in ROWS:
             if _num(ours.get(key)) is None and _num(ref.get(key)) is None:
@@ -125,7 +132,7 @@ def markdown(res: dict[str, dict]) -> str:
               "retrieves the question alone.", "",
               "Reproduce (indexes are cached under eval/.cache/index/, so only the first run pays for ingest):", "",
               "```bash", "export HF_HUB_OFFLINE=1",
-              "for d in seeds covid_qa tonic_pg hotpotqa; do .venv/bin/python -m eval.run --dataset $d --out eval/results/$d.json; done",
+              "for d in seeds squad2 covid_qa tonic_pg hotpotqa; do .venv/bin/python -m eval.run --dataset $d --out eval/results/$d.json; done",
               ".venv/bin/python -m eval.run --dataset pubmedqa --limit 200 --out eval/results/pubmedqa.json",
               ".venv/bin/python -m eval.report", "```", ""]
     return "\n".join(lines)

@@ -246,6 +246,38 @@ def _no_nan(v):
     return v
 
 
+def _without_carry():
+    import rag.answer
+
+    rag.answer.carry = lambda chosen, candidates: chosen
+
+
+def _without_relevance():
+    import rag.relevance
+
+    rag.relevance.default_model = lambda: None
+
+
+ABLATIONS = {"carry": _without_carry, "relevance": _without_relevance}
+
+
+def keep_reference(result: dict, old_path: Path) -> dict:
+    """The reference system's numbers from the results file being replaced, when it ran the same questions."""
+    if "reference" in result["systems"] or not old_path.exists():
+        return result
+    old = json.loads(old_path.read_text(encoding="utf-8"))
+    same = all(old.get(k) == result.get(k) for k in ("dataset", "split", "limit"))
+    ref = old.get("systems", {}).get("reference")
+    if not same or not ref or old["systems"].get("ours", {}).get("n") != result["systems"]["ours"]["n"]:
+        return result
+    ours = result["systems"]["ours"]
+    result["systems"]["reference"] = ref
+    result["reference_from"] = old.get("reference_from") or old.get("commit")
+    result["ratio"] = {k: M.ratio(ours.get(k), ref.get(k)) for k in ROWS if k in ours}
+    result["items"]["reference"] = old.get("items", {}).get("reference", [])
+    return result
+
+
 def write(result: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = _no_nan(result)
@@ -266,7 +298,14 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="write the numbers as JSON here")
     p.add_argument("--no-reference", action="store_true", help="skip the llama-index reference")
     p.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
+    p.add_argument("--keep-reference", action="store_true",
+                   help="with --no-reference: keep the reference numbers of the results file being replaced "
+                        "(same dataset, split and limit; the reference recipe is unchanged), noting their commit")
+    p.add_argument("--without", choices=sorted(ABLATIONS), action="append", default=[],
+                   help="answer without one step (a dev measurement of what it brings)")
     args = p.parse_args(argv)
+    for name in args.without:
+        ABLATIONS[name]()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -280,6 +319,8 @@ def main(argv=None) -> int:
             ds = named(name)
             lim = args.limit if name == "pubmedqa" else None
             res = evaluate(ds, split_for(ds), lim, not args.no_reference, not args.no_cold)
+            if args.keep_reference:
+                res = keep_reference(res, RESULTS / f"{name}.json")
             write(res, RESULTS / f"{name}.json")
             print(table(res) + "\n", flush=True)
         return 0
@@ -287,6 +328,9 @@ def main(argv=None) -> int:
         p.error("--qa needs --docs")
     ds = named(args.dataset) if args.dataset else custom(args.qa, args.docs)
     res = evaluate(ds, split_for(ds), args.limit, not args.no_reference, not args.no_cold)
+    res["without"] = args.without
+    if args.keep_reference and args.out:
+        res = keep_reference(res, Path(args.out))
     print(table(res))
     if args.out:
         write(res, Path(args.out))
