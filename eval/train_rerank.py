@@ -274,6 +274,7 @@ def main(argv=None) -> int:
     p.add_argument("--model", default=str(ROOT / "rag" / "models" / "relevance.onnx"))
     p.add_argument("--answerer", default=str(ROOT / "rag" / "models" / "answerer.json"))
     p.add_argument("--rebuild", action="store_true")
+    p.add_argument("--n", type=int, choices=N_GRID, help="fix n (e.g. for latency) instead of choosing it")
     p.add_argument("--dry-run", action="store_true", help="print the tables, write nothing")
     p.add_argument("--limit", type=int, help="first N dev questions per set (smoke runs; implies --dry-run)")
     args = p.parse_args(argv)
@@ -299,7 +300,7 @@ def main(argv=None) -> int:
 
     # choose n and the abstainer family on out-of-fold numbers
     table, best = [], None
-    for n in N_GRID:
+    for n in ([args.n] if args.n else N_GRID):
         for kind in (("logistic", 1.0), ("trees", (0.05, 100))):
             z_by_id, probs = crossfit(rows, n, kind)
             thr, dec = operating_point(probs)
