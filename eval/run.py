@@ -246,19 +246,13 @@ def _no_nan(v):
     return v
 
 
-def _without_carry():
-    import rag.answer
-
-    rag.answer.carry = lambda chosen, candidates: chosen
-
-
 def _without_relevance():
     import rag.relevance
 
     rag.relevance.default_model = lambda: None
 
 
-ABLATIONS = {"carry": _without_carry, "relevance": _without_relevance}
+ABLATIONS = {"relevance": _without_relevance}
 
 
 def keep_reference(result: dict, old_path: Path) -> dict:

@@ -433,7 +433,7 @@ def answer(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, his
         p, answer_above = model.p_answerable(abstain_features(ranked, scoring_q)), model.answer_above
     if p < answer_above:
         return Answer(question, DECLINE, (), True, hits)
-    return compose(question, carry(select(ranked, model), cands), hits, model.differ_overlap)
+    return compose(question, select(ranked, model), hits, model.differ_overlap)
 
 
 def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:
@@ -491,43 +491,6 @@ def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
             take(s)
             picked += 1
     return chosen
-
-
-# A sentence opening with one of these words leans on the one before for what it is about ("It was
-# founded in 1987.", "This figure rose..."): cited alone, the reader gets the fact without its subject.
-_LEANS_BACK = re.compile(r"^\W*(it|its|this|these|that|those|they|their|them|he|she|his|her|such|both|the latter|"
-                         r"the former)\b", re.IGNORECASE)
-
-
-def leans_back(text: str) -> bool:
-    return bool(_LEANS_BACK.match(text))
-
-
-def is_stub(record: Record) -> bool:
-    """A heading, or a line that introduces what follows ("The main causes were:")."""
-    return record.meta.get("kind", "") == "heading" or record.text.rstrip().endswith(":")
-
-
-def carry(chosen: list[Scored], candidates: Sequence[Candidate]) -> list[Scored]:
-    """Each chosen sentence with what it depends on, from the same passage and never from another
-    place: the sentence before one that leans back on it, the sentence after a heading or stub."""
-    around: dict[str, tuple[Record | None, Record | None]] = {}
-    for c in candidates:
-        sents = c.sentences
-        for j, r in enumerate(sents):
-            around.setdefault(r.id, (sents[j - 1] if j else None, sents[j + 1] if j + 1 < len(sents) else None))
-    out: list[Scored] = []
-    seen = {s.record.id for s in chosen}
-    for s in chosen:
-        prev, nxt = around.get(s.record.id, (None, None))
-        dep = prev if leans_back(s.record.text) else nxt if is_stub(s.record) else None
-        if dep is not None and dep.id not in seen and dep.meta["source"] == s.record.meta["source"]:
-            seen.add(dep.id)
-            extra = Scored(dep, s.x, s.logit, frozenset(terms.content_terms(dep.text)))
-            out.extend([extra, s] if dep is prev else [s, extra])
-        else:
-            out.append(s)
-    return out
 
 
 def rival(s: Scored, ranked: Sequence[Scored], chosen: Sequence[Scored], min_overlap: float) -> Scored | None:
