@@ -13,6 +13,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
+CORPUS = ROOT / "tests" / "corpus"  # three short documents written for the tests (fictional facts)
+
+# Questions about tests/corpus/, each with a fact its answer must hold. Mechanism tests that need
+# a known answer use these, never the seed questions (report-only: measured by eval/, not asserted).
+CONTAINERS = ("How many containers did the Port of Elsmere handle in 2023?", "4.2 million")
+CHAIR = ("Who chairs the Northfield bakery cooperative?", "Tomas Brandt")
+RETREAT = ("How far did the Vandre glacier retreat from 2010 to 2022?", "410 metres")
+MEMBERS = ("How many members does the Northfield Bakery Cooperative have?", "46")
 
 
 # -- core fixtures ---------------------------------------------------------------------------
@@ -34,6 +42,19 @@ def seed_assistant(tmp_path_factory, embedder):
     base = tmp_path_factory.mktemp("seeds")
     docs = base / "docs"
     shutil.copytree(SEEDS, docs)
+    a = Assistant(docs_dir=docs, index_dir=base / "index", embedder=embedder)
+    a.ingest(progress=False)
+    return a
+
+
+@pytest.fixture(scope="session")
+def corpus_assistant(tmp_path_factory, embedder):
+    """An Assistant over a copy of tests/corpus/ with its index in a temp dir, ingested once per run."""
+    from rag import Assistant
+
+    base = tmp_path_factory.mktemp("corpus")
+    docs = base / "docs"
+    shutil.copytree(CORPUS, docs)
     a = Assistant(docs_dir=docs, index_dir=base / "index", embedder=embedder)
     a.ingest(progress=False)
     return a

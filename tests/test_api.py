@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import rag
-from conftest import ROOT
+from conftest import CONTAINERS, MEMBERS, ROOT
 from rag import Answer, Assistant, Citation, Config, InvalidQuestionError, RagError
 
 
@@ -80,12 +80,12 @@ def _cli(*args, env_extra=None):
                           timeout=300)
 
 
-def test_cli_ask_prints_answer_and_sources(seed_assistant):
-    idx = str(seed_assistant.config.index_dir)
-    out = _cli("--index", idx, "ask", "--docs", str(seed_assistant.config.docs_dir),
-               "What tariff has Trump imposed on cars and car parts?")
+def test_cli_ask_prints_answer_and_sources(corpus_assistant):
+    idx = str(corpus_assistant.config.index_dir)
+    question, fact = CONTAINERS
+    out = _cli("--index", idx, "ask", "--docs", str(corpus_assistant.config.docs_dir), question)
     assert out.returncode == 0, out.stderr
-    assert "25%" in out.stdout and "Sources:" in out.stdout and "[1] 004_960903e5580e0182.txt, line" in out.stdout
+    assert fact in out.stdout and "Sources:" in out.stdout and "[1] elsmere_port.txt, line" in out.stdout
 
 
 def test_cli_user_mistakes_give_one_line_not_a_traceback(tmp_path):
@@ -96,11 +96,12 @@ def test_cli_user_mistakes_give_one_line_not_a_traceback(tmp_path):
     assert out.returncode == 2 and "empty" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_module_level_ask_uses_the_environment(seed_assistant, monkeypatch):
-    code = ("from rag import ask; a = ask('Which party does Yoshihiko Noda lead?'); "
+def test_module_level_ask_uses_the_environment(corpus_assistant, monkeypatch):
+    question, fact = MEMBERS
+    code = (f"from rag import ask; a = ask({question!r}); "
             "print(a.text); print(a.citations[0].source)")
-    env = {"RAG_DOCS_DIR": str(seed_assistant.config.docs_dir), "RAG_INDEX_DIR": str(seed_assistant.config.index_dir)}
+    env = {"RAG_DOCS_DIR": str(corpus_assistant.config.docs_dir), "RAG_INDEX_DIR": str(corpus_assistant.config.index_dir)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, **env),
                          timeout=300)
     assert out.returncode == 0, out.stderr
-    assert "Constitutional Democratic Party" in out.stdout
+    assert fact in out.stdout and "northfield_bakery.md" in out.stdout

@@ -20,13 +20,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from test_pdf_view import LEADING, PAGE_H, SIZE, TELESCOPE, write_pdf  # noqa: E402
+from conftest import CONTAINERS, CORPUS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
-STEEL = "What tariff rate does the U.S. apply to Japanese steel and aluminum?"
+STEEL = "What tariff rate does the U.S. apply to Japanese steel and aluminum?"  # any answer with sources will do
 MIRROR = "How wide is the primary mirror of the Varnholt observatory telescope?"
 
 pytestmark = [
@@ -38,12 +39,14 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """(assistant, url, pdf line positions): seeds/ plus a 3-page PDF, ingested once for the module."""
+    """(assistant, url, pdf line positions): seeds/, the test corpus and a 3-page PDF, ingested once."""
     from rag import Assistant
     from ui.app import create_app, serve
 
     root = tmp_path_factory.mktemp("ui_browser")
     shutil.copytree(ROOT / "seeds", root / "docs")
+    for p in CORPUS.iterdir():
+        shutil.copy(p, root / "docs" / p.name)
     where = write_pdf(root / "docs" / "observatory.pdf",
                       [["Introduction to the observatory and its history."], TELESCOPE,
                        ["Visiting hours are from nine to five on weekdays."]], title="Varnholt Observatory Guide")
@@ -132,7 +135,7 @@ def assert_no_overlaps(page, selectors):
 def test_ask_hover_card_click_citation_see_highlight(page):
     from playwright.sync_api import expect
 
-    expect(page.locator("#rag-chat")).to_contain_text("3 files")  # start screen: what is indexed
+    expect(page.locator("#rag-chat")).to_contain_text("6 files")  # start screen: what is indexed
     expect(page.locator("#rag-chat")).to_contain_text("Which party does Yoshihiko Noda lead?")  # an example
     shot(page, "01-start-screen")
     page.locator("#rag-settings").get_by_text("Settings").click()  # the controls explain themselves
@@ -142,9 +145,9 @@ def test_ask_hover_card_click_citation_see_highlight(page):
     shot(page, "01b-settings-help")
     page.locator("#rag-settings").get_by_text("Settings").click()
 
-    answer = ask(page, STEEL)
+    answer = ask(page, CONTAINERS[0])
     sources = page.locator("#rag-chat .rag-sources").last
-    expect(answer).to_contain_text("50%")
+    expect(answer).to_contain_text(CONTAINERS[1])
     marker = answer.locator("a.rag-cite").first
     expect(marker).to_have_text("[1]")
     first_source = sources.locator("li").first
@@ -258,7 +261,7 @@ def test_chat_survives_reload_and_reopens_from_the_list(page):
 
     page.click("#rag-new")
     expect(page.locator("#rag-chat .rag-answer")).to_have_count(0)
-    expect(page.locator("#rag-chat")).to_contain_text("3 files")  # back to the start screen
+    expect(page.locator("#rag-chat")).to_contain_text("6 files")  # back to the start screen
     ask(page, "Who is Japan's chief trade negotiator in the tariff talks?")
     expect(chats).to_have_count(2)
     shot(page, "07-saved-chats")
