@@ -433,7 +433,10 @@ def answer(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, his
         p, answer_above = model.p_answerable(abstain_features(ranked, scoring_q)), model.answer_above
     if p < answer_above:
         return Answer(question, DECLINE, (), True, hits)
-    return compose(question, select(ranked, model), hits, model.differ_overlap)
+    # A heading names a topic and states nothing: it helps rank (section titles are features) but is
+    # never the answer ("Who chairs the cooperative?" was answered with "# Northfield Bakery Cooperative").
+    statements = [s for s in ranked if s.record.meta.get("kind", "") != "heading"] or ranked
+    return compose(question, select(statements, model), hits, model.differ_overlap)
 
 
 def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:

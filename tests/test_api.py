@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import rag
-from conftest import CONTAINERS, MEMBERS, ROOT
+from conftest import CONTAINERS, ROOT
 from rag import Answer, Assistant, Citation, Config, InvalidQuestionError, RagError
 
 
@@ -97,11 +97,11 @@ def test_cli_user_mistakes_give_one_line_not_a_traceback(tmp_path):
 
 
 def test_module_level_ask_uses_the_environment(corpus_assistant, monkeypatch):
-    question, fact = MEMBERS
+    question, fact = CONTAINERS
     code = (f"from rag import ask; a = ask({question!r}); "
             "print(a.text); print(a.citations[0].source)")
     env = {"RAG_DOCS_DIR": str(corpus_assistant.config.docs_dir), "RAG_INDEX_DIR": str(corpus_assistant.config.index_dir)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, **env),
                          timeout=300)
     assert out.returncode == 0, out.stderr
-    assert fact in out.stdout and "northfield_bakery.md" in out.stdout
+    assert fact in out.stdout and "elsmere_port.txt" in out.stdout
