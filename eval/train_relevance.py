@@ -165,13 +165,12 @@ def loss_of(model, tok, batch):
     labels = torch.tensor([y for g in batch for y in g["labels"]])
     z = model(*encode(tok, pairs))
     bce = torch.nn.functional.binary_cross_entropy_with_logits(z, labels)
-    listwise, k, i = [], 0, 0
+    listwise, i = [], 0
     for g in batch:
         n = len(g["texts"])
         zg, yg = z[i:i + n], labels[i:i + n]
         if yg.sum() > 0 and yg.sum() < n:  # log P(a positive) under a softmax over the group
             listwise.append(torch.logsumexp(zg, 0) - torch.logsumexp(zg[yg > 0], 0))
-            k += 1
         i += n
     lw = torch.stack(listwise).mean() if listwise else torch.zeros(())
     return bce + lw, float(bce.detach()), float(lw.detach())
@@ -256,8 +255,8 @@ def export(state: Path, target: Path, check: list[tuple[str, str]]) -> dict:
     tok.no_padding()
     with torch.no_grad():
         ref = np.asarray([float(model(*encode(tok, [p]))[0]) for p in check])
-    got = Relevance(target).logits("", []) if not check else np.concatenate(
-        [Relevance(target).logits(q, [t]) for q, t in check])
+    scorer = Relevance(target)  # one session for all the pairs
+    got = np.asarray([scorer.logits(q, [t])[0] for q, t in check])
     return {"file": target.name, "mb": round(size_mb, 1), "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
             "torch_vs_int8_corr": round(float(np.corrcoef(ref, got)[0, 1]), 4) if len(check) > 2 else None,
             "torch_vs_int8_max_abs": round(float(np.abs(ref - got).max()), 4) if len(check) else None}

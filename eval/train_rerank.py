@@ -135,7 +135,7 @@ def abstain_vec(stacker, d, n):
 
 
 def examples(rows, stackers, n):
-    """(features, label, dataset, kind) of every setting; stackers: group -> the stacker for it."""
+    """(features, label, dataset, kind, group) of every setting; stackers: group -> the stacker for it."""
     out = []
     for r in rows:
         st = stackers(r["group"])
@@ -145,7 +145,7 @@ def examples(rows, stackers, n):
                 continue
             kind = ("answerable" if r["answerable"] else "unanswerable") if setting == "asked" else setting
             A = abstain_vec(st, d, n) if d is not None else None
-            out.append((A, float(setting == "asked" and r["answerable"]), r["ds"], kind))
+            out.append((A, float(setting == "asked" and r["answerable"]), r["ds"], kind, r["group"]))
     return out
 
 
@@ -193,10 +193,10 @@ def ranked_list(r, z, n):
     d = r["asked"]
     k = min(n, len(z))
     order = list(np.argsort(-z, kind="stable"))
-    floor = float(z.min()) - 1.0
+    # the rest of the pool after them, never cited (P < 0.0001): these rows keep no first-ranker logits for it
+    rest = min(float(z.min()) - 1.0, -10.0)
     out = [_Scored(None, z[i], d["terms"][i], d["spans"][i]) for i in order]
-    stage_rest = [_Scored(None, min(floor, 0.0 - 10.0), d["terms"][i], d["spans"][i]) for i in range(k, len(d["spans"]))]
-    return out + stage_rest
+    return out + [_Scored(None, rest, d["terms"][i], d["spans"][i]) for i in range(k, len(d["spans"]))]
 
 
 def compose_scores(rows, z_by_id, n, add_above, add_other_above):
@@ -222,35 +222,32 @@ def compose_scores(rows, z_by_id, n, add_above, add_other_above):
     return (ok / total if total else math.nan), (complete / n_c if n_c else math.nan)
 
 
+def folds_of(rows) -> dict[str, int]:
+    """group -> fold (0 or 1): the 2-fold split by document every out-of-fold number uses."""
+    return {r["group"]: int(r["group"], 16) % 2 for r in rows}
+
+
+def oof_stackers(rows, n):
+    """group -> the stacker fitted on the other fold (one that never saw this group)."""
+    folds = folds_of(rows)
+    stack = {k: fit_logistic(*stacker_rows([r for r in rows if folds[r["group"]] != k], n), C=1.0) for k in (0, 1)}
+    return lambda g: stack[folds[g]]
+
+
 def crossfit(rows, n, abst_kind):
-    """Out-of-fold stacker logits, abstainer probabilities and metrics for one n."""
-    folds = {r["group"]: int(r["group"], 16) % 2 for r in rows}
-    stack = {}
-    for k in (0, 1):
-        train = [r for r in rows if folds[r["group"]] != k]
-        stack[k] = fit_logistic(*stacker_rows(train, n), C=1.0)
-    oof = lambda g: stack[folds[g]]  # noqa: E731  the stacker that never saw this group
+    """Out-of-fold stacker logits, the abstainer's examples (on out-of-fold stacker logits) and its
+    out-of-fold probabilities, for one n."""
+    folds = folds_of(rows)
+    oof = oof_stackers(rows, n)
     z_by_id = {r["id"]: z_of(oof(r["group"]), r["asked"], n) for r in rows if r.get("asked") is not None}
     ex = examples(rows, oof, n)
     probs = [None] * len(ex)
     for k in (0, 1):
-        train = [e for e, r in zip(ex, _owner(rows, ex)) if folds[r["group"]] != k]
-        m = fit_abstainer(train, abst_kind)
-        for i, (e, r) in enumerate(zip(ex, _owner(rows, ex))):
-            if folds[r["group"]] == k:
+        m = fit_abstainer([e for e in ex if folds[e[4]] != k], abst_kind)
+        for i, e in enumerate(ex):
+            if folds[e[4]] == k:
                 probs[i] = (float(p_of(m, e[0][None, :])[0]) if e[0] is not None else -1.0, e[1], e[2], e[3])
-    return z_by_id, probs
-
-
-def _owner(rows, ex):
-    """The row each example came from (examples() walks rows and settings in order)."""
-    out = []
-    for r in rows:
-        for setting in ("asked", "no_doc", "off_topic"):
-            if setting in r:
-                out.append(r)
-    assert len(out) == len(ex)
-    return out
+    return z_by_id, ex, probs
 
 
 def hit1(rows, z_by_id, name=None, stage=False):
@@ -302,7 +299,7 @@ def main(argv=None) -> int:
     table, best = [], None
     for n in ([args.n] if args.n else N_GRID):
         for kind in (("logistic", 1.0), ("trees", (0.05, 100))):
-            z_by_id, probs = crossfit(rows, n, kind)
+            z_by_id, ex, probs = crossfit(rows, n, kind)
             thr, dec = operating_point(probs)
             h = {nm: hit1(rows, z_by_id, nm) for nm in names}
             neg = [v for k, v in dec.items() if not k.endswith(":answerable")]
@@ -312,8 +309,8 @@ def main(argv=None) -> int:
             print(f"n {n:2d} {kind[0]:8s} hit@1 " + " ".join(f"{k} {v:.3f}" for k, v in h.items())
                   + " | declined " + " ".join(f"{k} {v:.2f}" for k, v in dec.items()), file=sys.stderr, flush=True)
             if best is None or score > best[0] + 1e-9:
-                best = (score, n, kind, z_by_id, thr, dec)
-    _, n, kind, z_by_id, thr, dec = best
+                best = (score, n, kind, z_by_id, ex, thr, dec)
+    _, n, kind, z_by_id, ex, thr, dec = best
     stage_h = {nm: hit1(rows, None, nm, stage=True) for nm in names}
 
     # compose thresholds on the new scale (mean F1 of citation precision and every evidence file cited)
@@ -328,13 +325,9 @@ def main(argv=None) -> int:
     comp = {nm: compose_scores([r for r in rows if r["ds"] == nm], z_by_id, n, add_above, add_other_above)
             for nm in names}
 
-    # final fit on all of dev
+    # final fit on all of dev (the abstainer on every example, its stacker logits out-of-fold)
     stacker = fit_logistic(*stacker_rows(rows, n), C=1.0)
-    folds = {r["group"]: int(r["group"], 16) % 2 for r in rows}
-    oof_stack = {}
-    for k in (0, 1):
-        oof_stack[k] = fit_logistic(*stacker_rows([r for r in rows if folds[r["group"]] != k], n), C=1.0)
-    abstainer = fit_abstainer(examples(rows, lambda g: oof_stack[folds[g]], n), kind)
+    abstainer = fit_abstainer(ex, kind)
 
     from rag.answer import RELEVANCE_ABSTAIN_FEATURES, RERANK_FEATURES
 
@@ -343,7 +336,7 @@ def main(argv=None) -> int:
              "cite precision | every evidence file cited |", "|" + "---|" * 9]
     for nm in names:
         g = lambda k: dec.get(f"{nm}:{k}", math.nan)  # noqa: E731
-        lines.append(f"| {nm} | {stage_h[nm]:.3f} | {z_hit(rows, z_by_id, nm):.3f} | {g('answerable'):.3f} | "
+        lines.append(f"| {nm} | {stage_h[nm]:.3f} | {hit1(rows, z_by_id, nm):.3f} | {g('answerable'):.3f} | "
                      f"{g('unanswerable'):.3f} | {g('no_doc'):.3f} | {g('off_topic'):.3f} | "
                      f"{comp[nm][0]:.3f} | {comp[nm][1]:.3f} |")
     print("\n".join(lines))
@@ -366,10 +359,6 @@ def main(argv=None) -> int:
                                    + "\n", encoding="utf-8")
     print(f"wrote {args.answerer} and {out}", file=sys.stderr)
     return 0
-
-
-def z_hit(rows, z_by_id, name):
-    return hit1(rows, z_by_id, name)
 
 
 if __name__ == "__main__":

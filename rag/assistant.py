@@ -105,7 +105,7 @@ class Assistant:
         question = self._check_question(question)
         filters = Filters.coerce(filters)
         query, _ = condense(question, normalize_history(history))
-        return self._search(query, k or self.config.top_k, filters=filters)[0]
+        return self._search(query, k or self.config.top_k, sources=self._allowed(filters))[0]
 
     def _allowed(self, filters: Filters | None) -> frozenset[str] | None:
         """The sources passing `filters` (None: no filter). Document metadata is read from the store
@@ -122,10 +122,10 @@ class Assistant:
         return None if len(allowed) == len(metas) else allowed  # everything passes: search as unfiltered
 
     def _search(self, query: str, k: int, sentence_peek: int = 0, sentences: bool = False,
-                filters: Filters | None = None):
+                sources: frozenset[str] | None = None):
         """(top-k hits, candidates: the top k plus chunks of the top `sentence_peek` sentences, query vector).
-        sentences: attach each candidate's sentences with their vectors (what the answerer scores)."""
-        sources = self._allowed(filters)
+        sentences: attach each candidate's sentences with their vectors (what the answerer scores).
+        sources: only these files (`_allowed(filters)`); None: all."""
         manifest, lexical = self._ensure_ready()
         qvec = self.embedder.embed([query])[0]
         cands = hybrid_search(self.store, lexical, manifest, query, qvec, k, sentence_peek=sentence_peek,
@@ -176,16 +176,14 @@ class Assistant:
         filters = Filters.coerce(filters)
         history = normalize_history(history)
         query, _ = condense(question, history)
-        if filters is not None and self._allowed(filters) == frozenset():
-            ans = Answer(question, NO_MATCH, (), True, mode="extractive")
-            if stream:
-                yield from re.findall(r"\S+\s*", ans.text)
-            yield ans
-            return
-        n = max(k or self.config.top_k, self.config.answer_chunks)
-        _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True, filters=filters)
-        ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks,
-                     relevance=self.relevance)
+        sources = self._allowed(filters)
+        if sources == frozenset():  # no document passes the filters: say so, not "the documents don't say"
+            ans, cands = Answer(question, NO_MATCH, (), True), []
+        else:
+            n = max(k or self.config.top_k, self.config.answer_chunks)
+            _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True, sources=sources)
+            ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks,
+                         relevance=self.relevance)
         if mode == "llm" and self.llm is None:
             ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "
                                       "showing the extractive answer.")

@@ -34,30 +34,28 @@ def embedder():
     return make_embedder(Config.load().embedder)
 
 
-@pytest.fixture(scope="session")
-def seed_assistant(tmp_path_factory, embedder):
-    """An Assistant over a copy of seeds/ with its index in a temp dir, ingested once per run."""
+def _ingested_copy(tmp_path_factory, embedder, folder: Path, name: str):
+    """An Assistant over a copy of `folder` with its index in a temp dir, ingested."""
     from rag import Assistant
 
-    base = tmp_path_factory.mktemp("seeds")
+    base = tmp_path_factory.mktemp(name)
     docs = base / "docs"
-    shutil.copytree(SEEDS, docs)
+    shutil.copytree(folder, docs)
     a = Assistant(docs_dir=docs, index_dir=base / "index", embedder=embedder)
     a.ingest(progress=False)
     return a
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(tmp_path_factory, embedder):
+    """An Assistant over a copy of seeds/, ingested once per run."""
+    return _ingested_copy(tmp_path_factory, embedder, SEEDS, "seeds")
 
 
 @pytest.fixture(scope="session")
 def corpus_assistant(tmp_path_factory, embedder):
-    """An Assistant over a copy of tests/corpus/ with its index in a temp dir, ingested once per run."""
-    from rag import Assistant
-
-    base = tmp_path_factory.mktemp("corpus")
-    docs = base / "docs"
-    shutil.copytree(CORPUS, docs)
-    a = Assistant(docs_dir=docs, index_dir=base / "index", embedder=embedder)
-    a.ingest(progress=False)
-    return a
+    """An Assistant over a copy of tests/corpus/, ingested once per run."""
+    return _ingested_copy(tmp_path_factory, embedder, CORPUS, "corpus")
 
 
 # -- scale & reliability fixtures (test_onnx_embed, test_server_mode, test_reliability) -----------
