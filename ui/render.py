@@ -66,7 +66,7 @@ def answer_html(ans, titles: dict[str, str] | None = None) -> str:
     body = _MARKER.sub(link, _e(ans.text, quote=False)).replace("\n", "<br>")
     parts = [f'<div class="rag-answer">{body}</div>']
     if ans.notice:
-        parts.append(f"<p><em>{_e(ans.notice)}</em></p>")
+        parts.append(_notice_html(ans.notice))
     if ans.citations and not ans.abstained:  # a declined answer shows no sources
         items = "".join(
             f'<li class="rag-src rag-src-n{c.n}"><a class="rag-src-link" href="{_href(c)}">[{c.n}] '
@@ -82,8 +82,12 @@ def answer_html(ans, titles: dict[str, str] | None = None) -> str:
 def partial_html(text: str, notice: str = "") -> str:
     """An answer still streaming in: plain escaped text (markers are linked once it is complete),
     after the notice that the extractive answer stands in for the LLM's, if it does."""
-    note = f"<p><em>{_e(notice)}</em></p>" if notice else ""
+    note = _notice_html(notice) if notice else ""
     return note + _e(text, quote=False).replace("\n", "<br>") + " \u258c"
+
+
+def _notice_html(notice: str) -> str:
+    return f"<p><em>{_e(notice)}</em></p>"
 
 
 def marked_text_html(text: str, start: int, end: int, offset: int = 0) -> str:
