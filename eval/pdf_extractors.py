@@ -19,7 +19,7 @@ page numbers left out) that lies in blocks, the same for digits, header/footer r
 paragraphs that end without . ! ? : while the next paragraph on the page starts lowercase (sentences cut by a block
 break), and the answer word pairs found in the blocks' normalised text. Plus a synthetic 70-page filing made with
 reportlab (running header, page numbers, a table on every page) for speed, and (`--thresholds-only` prints just
-these) the measurements the constants at the top of rag/read/pdf.py are set from.
+these) the measurements the constants in rag/read/pdf/constants.py are set from.
 Writes eval/results/pdf_extractors.json.
 """
 from __future__ import annotations
@@ -301,7 +301,7 @@ def _bins(values: list[float], edges: list[float]) -> dict[str, int]:
 
 
 def measure_thresholds(papers: list[Path]) -> dict:
-    """The distributions the constants at the top of rag/read/pdf.py are set from (PDFium lines of every paper)."""
+    """The distributions the constants in rag/read/pdf/constants.py are set from (PDFium lines of every paper)."""
     import rag.read.pdf as P
 
     ratio, dx, short_cont, sizes = [], [], [], Counter()
@@ -490,7 +490,7 @@ def main(argv=None) -> None:
               f"{synth['seconds']:.2f} s")
     except ImportError:
         print("reportlab not installed: no synthetic filing")
-    print("\nmeasurements behind the thresholds in rag/read/pdf.py:")
+    print("\nmeasurements behind the thresholds in rag/read/pdf/constants.py:")
     thresholds = measure_thresholds(papers)
     for k, v in thresholds.items():
         print(f"  {k}: {v}")

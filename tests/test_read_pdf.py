@@ -16,6 +16,7 @@ from rag.errors import DocumentError
 from rag.read import read_document
 from rag.read.normalize import normalize
 from rag.read.pdf import PAGE_SEP, _read, read_pdf
+from rag.read.table import labelled, parse_header
 
 HEADER = "Acme Research Report - Confidential"
 PARAGRAPH = [  # page 1: a hyphenated line break and a ligature (U+FB01)
@@ -231,7 +232,10 @@ def test_table_rows_with_their_header(report):
     for b, t in rows:
         assert b.page == 3
         if t.startswith(("Inventories", "Accounts", "Total")):
-            assert b.header == "Item | Q3 2023 | Q3 2022"
+            head = parse_header(b.header)
+            assert head.columns == ("Q3 2023", "Q3 2022")
+            assert head.context.startswith("Table 1: Balance sheet items (in millions).")  # the caption says what they are
+            assert "Q3 2022: 987" in labelled(b.header, t) or not t.startswith("Accounts")
     caption = [t for b, t in blocks(doc) if t.startswith("Table 1")]
     assert caption == ["Table 1: Balance sheet items (in millions)."]
     assert any(t.startswith("Inventories grew") and t.endswith("new high.") for b, t in blocks(doc)
@@ -339,5 +343,5 @@ def test_seventy_page_filing_is_fast_and_drops_its_running_header():
     assert not any("Form 10-Q" in t for t in texts)
     rows = [b for b in doc.blocks if b.kind == "table_row"]
     assert len(rows) >= 70 * 14
-    assert all(b.header == "June 24, 2023 | September 24, 2022" for b in rows
+    assert all(parse_header(b.header).columns == ("June 24, 2023", "September 24, 2022") for b in rows
                if normalize(doc.text, b.start, b.end).text.startswith("Line item"))

@@ -67,4 +67,9 @@ def read_document(path: str | Path, source: str | None = None, max_bytes: int = 
         raise DocumentError(f"unsupported file type {suffix or '(none)'}")
     if not doc.text.strip():
         raise DocumentError("no text in file")
-    return doc
+    from dataclasses import replace
+
+    from .filing import filing_title
+
+    title = filing_title(doc.text)  # a filing's cover says what it is better than its metadata
+    return replace(doc, metadata=replace(doc.metadata, title=title)) if title else doc

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 # Bumped whenever a reader's output changes: the index records it (with the boilerplate model's
 # hash, see `reader_stamp`) and re-reads every file.
-READER_VERSION = 3
+READER_VERSION = 4
 
-BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "meta")  # meta: a byline or dateline
+# meta: a byline or dateline; table_head: a table's title, unit line or column headers (they label the
+# rows, `Block.header`, and are never an answer themselves)
+BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "table_head", "code", "meta")
 
 
 @dataclass(frozen=True)

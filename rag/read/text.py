@@ -9,9 +9,11 @@ by a learned block classifier (`rag.read.boilerplate`); Markdown is authored tex
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..errors import DocumentError
 from .document import Block, Document, Metadata
+from .table import header_text, split_glued
 
 _LIST_ITEM = re.compile(r"^\s*([-*+\u2022\u25aa\u25cf]|\d{1,3}[.)]|[a-z][.)])\s+\S")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
@@ -65,7 +67,7 @@ def read_text(data: bytes, source: str, sha: str, markdown: bool = False) -> Doc
     text = decode_text(data)
     blocks = markdown_blocks(text) if markdown else text_blocks(text)
     if not markdown:
-        blocks = keep_body(text, blocks)
+        blocks = glued_tables(text, keep_body(text, blocks))
     meta = find_metadata(text, blocks)
     return Document(source, text, sha, "md" if markdown else "txt", tuple(blocks), (), meta)
 
@@ -138,6 +140,45 @@ def _classify_plain(text: str, spans: list[tuple[int, int]]) -> list[Block]:
         else:
             kind = "paragraph"
         out.append(Block(kind, a, b, level=1 if (kind == "heading" and i == 0) else (2 if kind == "heading" else 0)))
+    return out
+
+
+GLUED_MIN_CELLS = 3
+GLUED_CELL_WORDS = 40  # a cell is a phrase or two, not a paragraph (glued words in prose: "HeteSim", "GraphPad")
+
+
+def _glued_cells(line: str) -> int:
+    """How many glued cells a one-line block splits into; 0 when it reads as prose (a long piece or a
+    sentence boundary inside a piece)."""
+    if "\n" in line:
+        return 0
+    cells = split_glued(line)
+    if any(len(c.split()) > GLUED_CELL_WORDS or re.search(r"[a-z]{2}[.!?]\s+[A-Z]", c) for c in cells):
+        return 0
+    return len(cells)
+
+
+def glued_tables(text: str, blocks: list[Block]) -> list[Block]:
+    """A table saved as text without cell borders: two or more one-line blocks in a row that split into
+    the same number (3 or more) of glued cells (`rag.read.table.split_glued`). The first is its head row,
+    the others rows carrying the head's cells as their header, with a "Table: ..." line above as context.
+    One glued line alone (a brand name or two in a sentence) is never taken for a table."""
+    counts = [_glued_cells(text[b.start:b.end]) for b in blocks]
+    out = list(blocks)
+    i = 0
+    while i < len(blocks):
+        k = counts[i]
+        j = i
+        while j + 1 < len(blocks) and counts[j + 1] == k:
+            j += 1
+        if k >= GLUED_MIN_CELLS and j > i:
+            prev = text[blocks[i - 1].start:blocks[i - 1].end] if i else ""
+            caption = prev if re.match(r"^(?:table|tab\.)\b", prev, re.I) else ""
+            header = header_text(caption, split_glued(text[blocks[i].start:blocks[i].end]))
+            out[i] = replace(blocks[i], kind="table_head")
+            for b in range(i + 1, j + 1):
+                out[b] = replace(blocks[b], kind="table_row", header=header)
+        i = j + 1
     return out
 
 

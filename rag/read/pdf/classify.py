@@ -1,0 +1,71 @@
+"""Row kinds: each row of a page is a heading, list item, table row, vertical text or text (after the running
+headers and footers are marked); then contents pages and tables are found on the page.
+
+Not here: the rules for furniture (`furniture`) and tables (`tables`), joining rows into blocks (`reflow`).
+"""
+from __future__ import annotations
+
+import re
+
+from .constants import _CAPTION, _NUMBERED_HEAD, _TERMINAL, HEAD_RATIO, PITCH_GAP, TITLE_RATIO
+from .furniture import _mark_contents
+from .rows import _Row, _near
+from .tables import _gutters_meet, _numeric_row, _tables
+
+_BULLET = re.compile(r"^(?:[•●○◦▪▫■□‣⁃∙·➢►▶✓✔*]|[-–—](?=\s))\s*\S"  # a bullet, a dash
+                     r"|^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]|\[\d{1,3}\])\s+\S")  # 1. a) (iv) [12]
+_SECTION_NUM = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-Z]\.)\s+[A-Z]")
+
+
+def _heading_like(r: _Row, body: float) -> bool:
+    text = r.text.strip()
+    if not r.geo or r.first.vertical or len(text) > 150 or len(text.split()) > 16:
+        return False
+    letters = sum(c.isalpha() for c in text)
+    if letters < 2 or letters * 2 < len(text.replace(" ", "")) or _CAPTION.match(text):
+        return False
+    big = r.size >= body * HEAD_RATIO
+    if text[-1] in ",;" and r.size < body * TITLE_RATIO:
+        return False  # bold words that run on into the text
+    if r.bold:
+        return big or not text.endswith(".") or bool(_NUMBERED_HEAD.match(text))
+    return r.size >= body * TITLE_RATIO or (big and bool(_NUMBERED_HEAD.match(text)))
+
+
+def _section_head(r: _Row, prev: _Row | None, pitch: dict[float, float]) -> bool:
+    """A numbered line in the text's own font ("I. Introduction", "A. Scenarios") after a gap."""
+    text = r.text.strip()
+    if not (r.geo and _SECTION_NUM.match(text)) or len(text.split()) > 10 or _TERMINAL.search(text):
+        return False
+    if sum(c.isalpha() for c in text) * 2 < len(text.replace(" ", "")):
+        return False
+    if prev is None or prev.edge or prev.kind == "heading" or not prev.geo:
+        return True
+    p = pitch.get(round(r.size * 2) / 2, 1.2 * r.size)
+    return r.base - prev.base > PITCH_GAP * p or r.base < prev.base
+
+
+def _classify(pages_rows: list[list[_Row]], body: float, pitch: dict[float, float]) -> None:
+    for rows in pages_rows:
+        prev = None
+        for r in rows:
+            if r.edge:
+                continue
+            p, prev = prev, r
+            if r.first.vertical:
+                r.kind = "vertical"
+            elif _numeric_row(r):
+                r.kind = "table"
+            elif _heading_like(r, body) or _section_head(r, p, pitch):
+                r.kind = "heading"
+            elif _BULLET.match(r.text.lstrip()):
+                r.kind = "list"
+            else:
+                r.kind = "text"
+        _mark_contents(rows)
+        # rows of text cells whose column gutters line up with a neighbour's: a table of words
+        live = [r for r in rows if not r.edge and r.geo and r.kind != "contents"]
+        for x, y in zip(live, live[1:]):
+            if x.kind in ("text", "table") and y.kind in ("text", "table") and _near(x, y) and _gutters_meet(x, y):
+                x.kind = y.kind = "table"
+        _tables(rows)

@@ -1,0 +1,131 @@
+"""Rows: the lines on one baseline grouped into a `_Row`, and the document-wide measures the later steps use
+(body font size, line pitch per size, whether one row lies just below another).
+
+Not here: what a row is (`classify`, `furniture`, `tables`), joining rows into blocks (`reflow`).
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from .constants import SIZE_TOL
+from .extract import _Line
+
+
+@dataclass
+class _Row:
+    """Consecutive lines on one baseline (a line PDFium cut at a superscript or a table cell)."""
+
+    lines: list[_Line]
+    kind: str = ""  # text | heading | list | table | vertical
+    edge: bool = False  # running header, footer or page number
+    header: str = ""
+
+    @property
+    def first(self) -> _Line:
+        return self.lines[0]
+
+    @property
+    def page(self) -> int:
+        return self.lines[0].page
+
+    @property
+    def start(self) -> int:
+        return self.lines[0].start
+
+    @property
+    def end(self) -> int:
+        return self.lines[-1].end
+
+    @cached_property
+    def geo(self) -> bool:
+        return all(ln.geo for ln in self.lines)
+
+    @cached_property
+    def main(self) -> _Line:
+        return max(self.lines, key=lambda ln: len(ln.text))
+
+    @cached_property
+    def x0(self) -> float:
+        return min(ln.x0 for ln in self.lines)
+
+    @cached_property
+    def x1(self) -> float:
+        return max(ln.x1 for ln in self.lines)
+
+    @cached_property
+    def base(self) -> float:
+        return self.main.base
+
+    @cached_property
+    def size(self) -> float:
+        return self.main.size
+
+    @cached_property
+    def bold(self) -> bool:
+        return all(ln.bold for ln in self.lines)
+
+    @cached_property
+    def text(self) -> str:
+        return " ".join(ln.text for ln in self.lines)
+
+    def words(self) -> list[tuple[str, float, float]]:
+        return [(ln.text[a:b], x0, x1) for ln in self.lines for a, b, x0, x1 in ln.words]
+
+    def spans(self) -> list[tuple[float, float]]:
+        return [sp for ln in self.lines for sp in ln.spans]
+
+    def cells(self) -> list[str]:
+        out = []
+        for ln in self.lines:
+            cuts = (0,) + ln.cells + (len(ln.text),)
+            out += [ln.text[a:b].strip() for a, b in zip(cuts, cuts[1:]) if ln.text[a:b].strip()]
+        return out
+
+
+# ----------------------------------------------------------------------------- layout
+def _body_size(pages: list[list[_Line]]) -> float:
+    sizes = Counter()
+    for lines in pages:
+        for ln in lines:
+            if ln.geo and not ln.vertical:
+                sizes[round(ln.size * 2) / 2] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _pitches(pages: list[list[_Line]]) -> dict[float, float]:
+    """Median baseline distance between consecutive lines of one size in one column, per size."""
+    dys: dict[float, list[float]] = defaultdict(list)
+    for lines in pages:
+        for a, b in zip(lines, lines[1:]):
+            if not (a.geo and b.geo) or abs(a.size - b.size) > SIZE_TOL:
+                continue
+            if min(a.x1, b.x1) - max(a.x0, b.x0) <= 0:
+                continue
+            dy = b.base - a.base
+            if 0.8 * a.size < dy < 2.0 * a.size:
+                dys[round(a.size * 2) / 2].append(dy)
+    return {k: statistics.median(v) for k, v in dys.items() if len(v) >= 3}
+
+
+def _rows(lines: list[_Line]) -> list[_Row]:
+    rows: list[_Row] = []
+    for ln in lines:
+        if rows:
+            last = rows[-1].lines[-1]
+            if (ln.geo and last.geo and not ln.vertical and not last.vertical
+                    and abs(ln.base - last.base) < 0.5 * max(ln.size, last.size) and ln.x0 >= last.x1 - 1.0):
+                rows[-1].lines.append(ln)
+                continue
+        rows.append(_Row([ln]))
+    return rows
+
+
+def _near(a: _Row, b: _Row, k: float = 3.0, up: bool = False) -> bool:
+    """`b` lies below `a` within k font sizes (or above it too, with `up`: a label centred on several rows)."""
+    if not (a.geo and b.geo):
+        return True
+    dy = b.base - a.base
+    return (0 < dy or (up and dy > -k * max(a.size, b.size))) and abs(dy) <= k * max(a.size, b.size)

@@ -1,0 +1,217 @@
+"""Tables in a PDF's rows: which rows hold figures or line up in columns, runs of table rows with their header
+rows, and the column labels and context (`_Row.header`) each data row is given.
+
+Not here: the format-independent part (`rag.read.table`: how a header reads, table rows in answers).
+"""
+from __future__ import annotations
+
+import re
+import statistics
+
+from ..table import header_text
+from .constants import _CAPTION, _TERMINAL
+from .rows import _Row, _near
+
+_NUM = re.compile(r"^[(\[]?[-+−–±~<>≈≤≥$€£¥#]?\.?\d[\d,.]*(?:[/±x×:\-–]\.?\d[\d,.]*)*"
+                  r"(?:%|[kKMBGTbx×]|pp|ms|s)?[)\]]?[,;*†‡∗]*$")
+_CURRENCY = {"$", "€", "£", "¥", "US$"}
+_EMPTY_CELL = {"-", "–", "—", "n/a", "N/A", "✓", "✗", "✔", "✘", "×", "•", "?"}
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
+_LOWER_WORD = re.compile(r"^[a-z][a-z'’-]{2,}[,.;:]?$")
+LABEL_GAP = 0.6  # font sizes: wider than a word space (~0.25), narrower than a cell gap
+HEAD_ROWS = 5  # at most this many rows above a table's first figures are its title, unit line and column headers
+
+
+def _is_num(tok: str) -> bool:
+    return bool(_NUM.match(tok)) or tok in _EMPTY_CELL
+
+
+def _gutters(r: _Row) -> list[tuple[float, float]]:
+    sp = sorted(r.spans())
+    return [(a[1], b[0]) for a, b in zip(sp, sp[1:]) if b[0] > a[1]]
+
+
+def _gutters_meet(a: _Row, b: _Row) -> bool:
+    """Two rows share column gutters: two or more (three-cell rows), or one gutter wider than 2 font sizes."""
+    ga, gb = _gutters(a), _gutters(b)
+    hits = [(x, y) for x in ga for y in gb if min(x[1], y[1]) - max(x[0], y[0]) > 0]
+    if len(hits) >= 2:
+        return True
+    size = max(a.size, b.size)
+    return any(x[1] - x[0] >= 2 * size and y[1] - y[0] >= 2 * size for x, y in hits)
+
+
+def _numeric_row(r: _Row) -> bool:
+    """Mostly numbers (and not a sentence with citation numbers), or a label and cells of numbers apart by wide gaps."""
+    toks = r.text.split()
+    nums = sum(_is_num(t) for t in toks)
+    if len(toks) >= 2 and nums >= 2 and nums * 2 >= len(toks) and sum(bool(_LOWER_WORD.match(t)) for t in toks) <= 2:
+        return True
+    cells = r.cells()
+    if len(cells) >= 2 and nums >= 1:
+        tail = cells[1:]
+        return sum(all(_is_num(t) for t in c.split()) for c in tail) * 2 >= len(tail)
+    return False
+
+
+def _data_row(r: _Row) -> bool:
+    for c in r.cells() or [r.text]:
+        toks = c.split()
+        if toks and all(_is_num(t) for t in toks) and not any(_YEAR.match(t) for t in toks) and not _MONTH.search(c):
+            if not all(t in _EMPTY_CELL for t in toks):
+                return True
+    return False
+
+
+def _value_columns(data: list[_Row]) -> list[tuple[float, float]]:
+    """The x extents of a table's value columns: the figure cells of its data rows (not the row label,
+    not a lone currency sign), overlapping ones merged."""
+    spans = []
+    for r in data:
+        if not r.geo:
+            continue
+        sign = None  # a lone "$" cell: the figure after it starts there (headers centre over both)
+        for (x0, x1), cell in zip(r.spans(), r.cells()):
+            toks = cell.split()
+            if toks and all(t in _CURRENCY for t in toks):
+                sign = x0
+                continue
+            if toks and all(_is_num(t) or t in _CURRENCY for t in toks):
+                spans.append((x0 if sign is None else min(sign, x0), x1))
+            sign = None
+    cols: list[list[float]] = []
+    for x0, x1 in sorted(spans):
+        if cols and x0 <= cols[-1][1]:
+            cols[-1][1] = max(cols[-1][1], x1)
+        else:
+            cols.append([x0, x1])
+    return [(a, b) for a, b in cols]
+
+
+def _split_over(cell: tuple[float, float, str], r: _Row, cols: list[tuple[float, float]]):
+    """A header cell that is several labels set close together ("March 31, 2031   March 31, 2030"):
+    cut where a gap wider than a word space (LABEL_GAP font sizes) parts words over different columns.
+    A label centred over a group of columns ("Three Months Ended") has only word spaces: kept whole."""
+    x0, x1, _ = cell
+    words = [(w, a, b) for w, a, b in r.words() if a >= x0 - 0.5 and b <= x1 + 0.5]
+    if len(words) < 2:
+        return [cell]
+
+    def column(a: float, b: float) -> int | None:
+        c = (a + b) / 2
+        return next((i for i, (ca, cb) in enumerate(cols) if ca - r.size <= c <= cb + r.size), None)
+
+    pieces = [[words[0]]]
+    for prev, w in zip(words, words[1:]):
+        if w[1] - prev[2] >= LABEL_GAP * r.size and column(*prev[1:]) != column(*w[1:]):
+            pieces.append([w])
+        else:
+            pieces[-1].append(w)
+    return [(p[0][1], p[-1][2], " ".join(w for w, _, _ in p)) for p in pieces]
+
+
+def _header(head: list[_Row], data: list[_Row]) -> tuple[str, list[str]]:
+    """`rag.read.table.header_text` of a table: rows over the value columns label them (a cell over
+    several columns labels each: "Three Months Ended" over two dates); the other rows above (title,
+    unit line) are its context."""
+    cols = _value_columns(data)
+    if not cols or not all(r.geo for r in head):
+        return " ".join(r.text for r in head), []
+    left = cols[0][0]
+    labels: list[list[str]] = [[] for _ in cols]
+    context: list[str] = []
+    for r in head:
+        cells = [(x0, x1, c) for (x0, x1), c in zip(r.spans(), r.cells())]
+        over = [(x0, x1, c) for x0, x1, c in cells if (x0 + x1) / 2 >= left - r.size]
+        # one wide cell over the figures is a centred title, not a column label
+        wide = len(over) == 1 and len(cols) > 1 and over[0][1] - over[0][0] > 0.5 * (cols[-1][1] - left)
+        if not over or wide:
+            context.append(r.text)  # a title or unit line names the table
+            continue
+        context += [c for x0, x1, c in cells if (x0 + x1) / 2 < left - r.size]
+        over = [p for cell in over for p in _split_over(cell, r, cols)]
+        # each column takes the label of the nearest cell over it, so that a cell centred over a group
+        # of columns labels them all; a column far from every cell of the row gets nothing from it
+        centres = [(a + b) / 2 for a, b in cols]
+        reach = max(3 * r.size, statistics.median([b - a for a, b in zip(centres, centres[1:])] or [0.0]))
+        for i, c in enumerate(centres):
+            dist, text = min((max(x0 - c, c - x1, 0.0), t) for x0, x1, t in over)
+            if dist <= reach:
+                labels[i].append(text)
+    return " ".join(context), [" ".join(x) for x in labels]
+
+
+def _tables(rows: list[_Row]) -> None:
+    """Runs of table rows: glue short label rows between them, take the header rows above, set `header`."""
+    n = len(rows)
+    # short rows between two table rows (group labels such as "Assets" over "Current assets", a wrapped
+    # cell) belong to the table; a group label ends with a colon ("Other income (expense):")
+    def label_row(r: _Row) -> bool:
+        return (r.kind in ("text", "heading") and len(r.text.split()) <= 8
+                and not _TERMINAL.search(r.text.rstrip().rstrip(":")))
+
+    for i in range(1, n - 1):
+        if rows[i - 1].kind != "table" or rows[i].edge or not label_row(rows[i]):
+            continue
+        run, j = [rows[i]], i + 1
+        while j < n and (rows[j].edge or (label_row(rows[j]) and len(run) < 3)):
+            if not rows[j].edge:
+                if not _near(run[-1], rows[j], 4.0, up=True):
+                    break
+                run.append(rows[j])
+            j += 1
+        if (j < n and rows[j].kind == "table" and _near(rows[i - 1], run[0], 4.0, up=True)
+                and _near(run[-1], rows[j], 4.0, up=True)):
+            for r in run:
+                r.kind = "table"
+    i = 0
+    while i < n:
+        if rows[i].kind != "table":
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and (rows[j + 1].kind == "table" or rows[j + 1].edge):
+            j += 1
+        run = [r for r in rows[i:j + 1] if not r.edge]
+        # header rows above the run: short, not sentences, not captions, close together, two or more cells
+        k = i - 1
+        above: list[_Row] = []
+        while k >= 0 and len(above) < 3:
+            r = rows[k]
+            nxt = above[0] if above else run[0]
+            toks = r.text.split()
+            if (r.kind in ("text", "heading") and not r.edge and r.geo and len(toks) >= 2 and len(toks) <= 20
+                    and not _TERMINAL.search(r.text) and not _CAPTION.match(r.text)
+                    and _near(r, nxt) and abs(r.size - nxt.size) <= 1.5):
+                above.insert(0, r)
+                k -= 1
+            else:
+                break
+        for r in above:
+            r.kind = "table"
+        table = above + run
+        head: list[_Row] = []
+        for r in table:
+            if _data_row(r) or len(head) == HEAD_ROWS:
+                break
+            head.append(r)
+        if len(head) == len(table):
+            head = table[:1]  # a table of text: its first row names the columns
+        context, columns = _header(head, [r for r in table if r not in head])
+        # the caption or heading right above names the table ("Table 3: Fees", "Statements of Operations");
+        # it stays a block of its own too
+        # (or a lead-in ending in a colon: "Cash was as follows ($ in millions):", which may give the unit)
+        if k >= 0 and (_CAPTION.match(rows[k].text) or rows[k].kind == "heading" or rows[k].text.rstrip().endswith(":")) \
+                and not rows[k].edge and _near(rows[k], table[0]):
+            context = f"{rows[k].text} {context}".strip()
+        group = ""  # a row without figures inside the table labels the rows under it ("Other income (expense):")
+        for r in table:
+            if r in head:
+                r.kind = "table_head"
+            elif not _data_row(r) and columns and len(r.text.split()) <= 12:
+                r.kind, group = "table_head", r.text.rstrip(":")
+                r.header = header_text(context, ())
+            else:
+                r.header = header_text(f"{context} {group}".strip(), columns)
+        i = j + 1

@@ -1,0 +1,186 @@
+"""Table rows that carry their context: what a row's figures are (title, unit line) and which column
+each one sits in (period headers), shared by every reader and by the answerer.
+
+A reader gives each data row a `Block.header` made by `header_text(context, columns)`:
+  context  the table's title or caption and its unit line ("in millions, except per share data");
+  columns  one label per value column, a multi-row header read top to bottom
+           ("Three Months Ended" over "July 29, 2023" -> "Three Months Ended July 29, 2023").
+The row's own text stays the verbatim span (what a citation quotes). `labelled(header, row)` is the
+text that is embedded and searched: each value next to its column label. `figure(...)` states one
+cell as a sentence, the column picked by the period a question names.
+Pure functions over strings: no reading here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SEP = " || "  # between the context and the column labels; readers never produce it otherwise
+CELL = " | "
+_VALUE = re.compile(r"^(?:[(\[]?[-+−–]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?[)\]]?%?|[-–—]|n/?a|nm)$", re.I)
+_CURRENCY = {"$", "€", "£", "¥", "US$"}
+_UNIT = re.compile(r"\b(?:in\s+)?(thousands|millions|billions)\b", re.I)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december")
+_MONTH_ABBR = {m[:3]: m for m in _MONTHS}
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_FY = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s*'?(\d{2}|(?:19|20)\d\d)\b", re.I)
+_SPAN = {"three": "three months", "quarter": "three months", "q1": "three months", "q2": "three months",
+         "q3": "three months", "q4": "three months", "six": "six months", "half": "six months",
+         "nine": "nine months", "twelve": "twelve months"}
+
+
+@dataclass(frozen=True)
+class Header:
+    context: str
+    columns: tuple[str, ...]
+
+
+def header_text(context: str, columns) -> str:
+    cols = [" ".join(c.split()) for c in columns]
+    return f"{' '.join(context.split())}{SEP}{CELL.join(cols) if any(cols) else ''}".strip()
+
+
+def parse_header(header: str) -> Header:
+    context, sep, cols = header.rpartition(SEP.strip())
+    context = context.strip()
+    if not sep:  # a plain header: the first row of a table of text, its cells apart
+        return Header("", tuple(c.strip() for c in header.split("|") if c.strip()))
+    return Header(context, tuple(c.strip() for c in cols.split("|")) if cols.strip() else ())
+
+
+def readable(header: str) -> str:
+    """A header as a reader sees it: "Statements of Earnings ($ in millions): Three Months Ended ... | ..."."""
+    h = parse_header(header)
+    cols = CELL.join(c for c in h.columns if c)
+    return f"{h.context}: {cols}" if h.context and cols else (h.context or cols)
+
+
+# Where a page's table was saved as text without its cell borders, a cell's last word runs into the
+# next cell's capitalised first word ("...auto standardsDemand full removal..."). A joint is a word of
+# three or more lower-case letters (or a closing figure or bracket) glued to a capital that starts a
+# word, or a word glued to a figure ("Stevedores42 tonnes"); brand names ("iPhone", "McDonald", "YouTube") have shorter runs before their capital.
+_GLUE = re.compile(r"(?:(?<=[a-z]{3})|(?<=[0-9%)\]]))(?=[A-Z](?:[a-z]|\.[A-Z]|[’']))|(?<=[a-z]{3})(?=\d)")
+
+
+def split_glued(text: str) -> list[str]:
+    """The cells of a row whose cell borders were lost: cut at each glue joint (see `_GLUE`)."""
+    return [p.strip() for p in _GLUE.split(text) if p.strip()]
+
+
+def row_cells(row: str, n: int) -> tuple[str, list[str]] | None:
+    """(label, the n value cells) of a row, read from the right: "Revenue $ 9,583 $ 10,329" ->
+    ("Revenue", ["$ 9,583", "$ 10,329"]). A row whose cells are apart (" | ") is split there.
+    None when the row does not hold n values."""
+    if "|" in row:
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) == n + 1:
+            return cells[0], cells[1:]
+        if len(cells) == n:
+            return "", cells
+        return None
+    glued = split_glued(row)
+    if len(glued) == n and n >= 3:  # a text table without borders: the first cell is its label column
+        return "", glued
+    toks = row.split()
+    vals: list[str] = []
+    i = len(toks)
+    while i > 0 and len(vals) < n:
+        t = toks[i - 1]
+        if t == "%" and i > 1:
+            t, i = toks[i - 2] + "%", i - 1
+        if not _VALUE.match(t):
+            break
+        i -= 1
+        if i > 0 and toks[i - 1] in _CURRENCY:  # "$ 9,583": the sign and the figure are one cell
+            t, i = f"{toks[i - 1]}{t}", i - 1
+        vals.insert(0, t)
+    if len(vals) != n:
+        return None
+    return " ".join(toks[:i]), vals
+
+
+def labelled(header: str, row: str, context: bool = True) -> str:
+    """What is embedded and searched for a table row: its context (unless `context` is False), then
+    its label and each value beside its column's label."""
+    h = parse_header(header)
+    cells = row_cells(row, len(h.columns)) if h.columns else None
+    ctx = h.context if context else ""
+    if cells is None:
+        return CELL.join(p for p in (ctx, CELL.join(c for c in h.columns if c) if context else "", row) if p)
+    label, vals = cells
+    body = CELL.join(f"{c}: {v}" if c else v for c, v in zip(h.columns, vals))
+    return CELL.join(p for p in (ctx, label, body) if p)
+
+
+def unit_of(context: str) -> str:
+    """'million' for "(in millions, except per share data)", '' when the context names no scale."""
+    m = _UNIT.search(context)
+    return m.group(1).lower().rstrip("s") if m else ""
+
+
+def _period_terms(text: str) -> dict:
+    t = text.lower()
+    years = set(_YEAR.findall(t))
+    for y in _FY.findall(t):
+        years.add(y if len(y) == 4 else "20" + y)
+    months = {m for m in _MONTHS if re.search(rf"\b{m}\b", t)}
+    months |= {_MONTH_ABBR[a] for a in re.findall(r"\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\b", t)
+               if a in _MONTH_ABBR}
+    days = set(re.findall(r"\b([0-3]?\d),?\s+(?:19|20)\d\d\b", t))
+    spans = {v for k, v in _SPAN.items() if re.search(rf"\b{k}\b", t)}
+    if re.search(r"\b(?:fiscal\s+year|full\s+year|year\s+ended|annual|twelve\s+months)\b", t) or _FY.search(t):
+        spans.add("year")
+    return {"years": years, "months": months, "days": days, "spans": spans}
+
+
+def best_column(question: str, columns) -> int | None:
+    """The column whose period the question names: its year above all, then month, day and the span
+    ("three months", "six months", a year). None when the question names no period or no column fits."""
+    q = _period_terms(question)
+    if not (q["years"] or q["months"] or q["spans"]):
+        return None
+    scores = []
+    for col in columns:
+        c = _period_terms(col)
+        s = 4 * len(q["years"] & c["years"]) - 4 * bool(q["years"] and c["years"] and not q["years"] & c["years"])
+        s += 2 * len(q["months"] & c["months"]) + len(q["days"] & c["days"])
+        if q["spans"] and c["spans"]:
+            s += 2 if q["spans"] & c["spans"] or ("year" in q["spans"] and "twelve months" in c["spans"]) else -2
+        scores.append(s)
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else None
+    return best if best is not None and scores[best] > 0 else None
+
+
+def figure(question: str, header: str, row: str) -> str | None:
+    """One cell of a row as a sentence, in the column the question's period picks:
+    "Revenue: $9,583 (in millions) for the three months ended July 29, 2023". The value is quoted as
+    printed; None when the row cannot be read as cells or the question names no column."""
+    h = parse_header(header)
+    if not h.columns:
+        return None
+    cells = row_cells(row, len(h.columns))
+    if cells is None:
+        return None
+    label, vals = cells
+    i = best_column(question, h.columns)
+    if i is None or not label or vals[i] in ("-", "–", "—"):
+        return None
+    unit = unit_of(h.context)
+    scale = f" {unit}" if unit and "per share" not in label.lower() else ""
+    return f"{label}: {vals[i]}{scale}, {_period_phrase(h.columns[i])}"
+
+
+def _period_phrase(column: str) -> str:
+    """How a column's label reads after a figure: "for the three months ended July 29, 2023",
+    "in 2022", "in fiscal 2023", "as of July 29, 2023"."""
+    words = column.split()
+    if not words:
+        return ""
+    first = words[0].lower().strip(".,")
+    if _YEAR.fullmatch(column.strip()) or first in ("fiscal", "fy", "q1", "q2", "q3", "q4"):
+        return f"in {column}"
+    if first in _MONTHS or first[:3] in _MONTH_ABBR or first in ("as", "at", "december", "balance"):
+        return column if first in ("as", "at") else f"as of {column}"
+    words = [w if w.lower().strip(".,") in _MONTHS or (w.isupper() and len(w) > 1) else w.lower() for w in words]
+    return "for the " + " ".join(words)
