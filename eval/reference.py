@@ -61,6 +61,7 @@ class RefHit:
     end: int
     text: str
     score: float
+    page: int = 0  # 1-based, for PDFs (llama-index's reader makes one node source per page)
 
 
 class Reference:
@@ -124,6 +125,7 @@ class Reference:
             node = nws.node
             path = node.metadata.get("file_path") or node.metadata.get("file_name", "")
             src = os.path.relpath(path, self.docs_dir) if os.path.isabs(path) else path
+            label = str(node.metadata.get("page_label", ""))
             out.append(RefHit(src, node.start_char_idx or 0, node.end_char_idx or 0, node.get_content(),
-                              float(nws.score or 0.0)))
+                              float(nws.score or 0.0), int(label) if label.isdigit() else 0))
         return out

@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from . import terms
+from .read import table
 from .condense import is_follow_up
 from .retrieve import Candidate
 from .store import Record
@@ -80,6 +81,9 @@ N_CHUNKS = 5  # passages whose sentences compete (config.answer_chunks; 8 measur
 RIVAL_OVERLAP = 0.6
 DIFFER_OVERLAP = 0.8
 
+# A heading names a topic and a table's head row labels columns: neither states anything, so they help
+# rank (section titles are features) but are never the answer.
+NEVER_ANSWER = ("heading", "table_head")
 DECLINE = "The documents don't say. I found nothing in them that answers this question."
 
 # The relevance model's second stage (`rag.relevance`, a cross-encoder): it reads the question with
@@ -433,10 +437,9 @@ def answer(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, his
         p, answer_above = model.p_answerable(abstain_features(ranked, scoring_q)), model.answer_above
     if p < answer_above:
         return Answer(question, DECLINE, (), True, hits)
-    # A heading names a topic and states nothing: it helps rank (section titles are features) but is
-    # never the answer ("Who chairs the cooperative?" was answered with "# Northfield Bakery Cooperative").
-    statements = [s for s in ranked if s.record.meta.get("kind", "") != "heading"] or ranked
-    return compose(question, select(statements, model), hits, model.differ_overlap)
+    # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
+    statements = [s for s in ranked if s.record.meta.get("kind", "") not in NEVER_ANSWER] or ranked
+    return compose(question, lead_ins(select(statements, model), ranked), hits, model.differ_overlap)
 
 
 def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:
@@ -496,6 +499,29 @@ def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
     return chosen
 
 
+LEAD_IN_REACH = 6  # units after a lead-in that may hold what it announces (a table's first rows, a list)
+LEAD_IN_CHARS = 2000  # ... within this distance of it in the source text
+
+
+def lead_ins(chosen: list[Scored], ranked: Sequence[Scored]) -> list[Scored]:
+    """A chosen sentence that announces what follows ("Cash and cash equivalents were as follows ($ in
+    millions):") states nothing itself: it gives its place to the best-ranked of the table rows or
+    list items right after it in the same file, when one is among the candidates."""
+    out: list[Scored] = []
+    for s in chosen:
+        m = s.record.meta
+        if s.record.text.rstrip().endswith(":"):
+            after = sorted((r for r in ranked if r.record.meta["source"] == m["source"]
+                            and 0 <= r.record.meta["start"] - m["end"] <= LEAD_IN_CHARS
+                            and r.record.meta.get("kind") in ("table_row", "list_item")),
+                           key=lambda r: r.record.meta["start"])[:LEAD_IN_REACH]
+            best = max(after, key=lambda r: r.logit, default=None)
+            if best is not None and not any(best is c for c in chosen + out):
+                s = best
+        out.append(s)
+    return out
+
+
 def rival(s: Scored, ranked: Sequence[Scored], chosen: Sequence[Scored], min_overlap: float) -> Scored | None:
     """The best-ranked sentence of another file, not chosen yet, that restates `s` with some content
     words changed -- another figure, date or name for the same statement -- or None."""
@@ -538,10 +564,11 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
     if len(sources) == 1:
         chosen = sorted(chosen, key=lambda c: c.record.meta["start"])  # one source: read in document order
     cites = [citation(n, s.record, s.prob) for n, s in enumerate(chosen, 1)]
+    said = [_statement(question, s.record) for s in chosen]
     if conflict:
-        text = "The sources differ. " + " ".join(f"{_title(c)}: {c.text} [{c.n}]" for c in cites)
+        text = "The sources differ. " + " ".join(f"{_title(c)}: {t} [{c.n}]" for c, t in zip(cites, said))
     else:
-        text = " ".join(f"{c.text} [{c.n}]" for c in cites)
+        text = " ".join(f"{t} [{c.n}]" for c, t in zip(cites, said))
     return Answer(question, text, tuple(cites), False, hits)
 
 
@@ -549,7 +576,18 @@ def citation(n: int, record: Record, score: float) -> Citation:
     """Citation [n] of a stored sentence: the verbatim source span, and the text as read."""
     m = record.meta
     return Citation(n, m["source"], m["start"], m["end"], m["line_start"], m["line_end"], m.get("quote", record.text),
-                    round(score, 4), m.get("section", ""), int(m.get("page", 0) or 0), record.text)
+                    round(score, 4), m.get("section", ""), int(m.get("page", 0) or 0), record.text,
+                    table.readable(m.get("header", "")))
+
+
+def _statement(question: str, record: Record) -> str:
+    """What the answer says for a citation: the sentence itself; for a table row, the figure in the
+    column the question's period picks, with its unit and period, else every figure beside its
+    column's label (a bare row of numbers says nothing)."""
+    header = record.meta.get("header", "")
+    if not header or record.meta.get("kind") != "table_row":
+        return record.text
+    return table.figure(question, header, record.text) or table.labelled(header, record.text)
 
 
 def _title(c: Citation) -> str:

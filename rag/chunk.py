@@ -18,9 +18,10 @@ from functools import lru_cache
 
 from .read.document import Block, Document
 from .read.normalize import hyphenated_words, normalize
+from .read.table import labelled, readable
 
 TITLE_TOKENS = 40  # at most this many word pieces of the section title go in front of a chunk
-HEADER_TOKENS = 40  # and at most this many of a table's column headers
+HEADER_TOKENS = 64  # and at most this many of a table's context and column headers
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Unit:
 
     @property
     def embed_text(self) -> str:
-        return f"{self.header} | {self.text}" if self.header else self.text
+        """A table row is searched with its context and each figure beside its column's label."""
+        return labelled(self.header, self.text) if self.header else self.text
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        header = next((u.header for u in self.units if u.header), "")
+        header = readable(next((u.header for u in self.units if u.header), ""))
         head = "\n".join(p for p in (self.section, header) if p)
         return f"{head}\n{self.text}" if head else self.text
 
@@ -139,7 +141,7 @@ def units_of(doc: Document, block: Block, hyphenated: frozenset[str] = frozenset
     norm = normalize(doc.text, block.start, block.end, hyphenated)
     if not norm.text:
         return []
-    if block.kind in ("table_row", "heading", "code", "meta"):
+    if block.kind in ("table_row", "table_head", "heading", "code", "meta"):
         spans = [(0, len(norm.text))]
     else:
         spans = split_sentences(norm.text)

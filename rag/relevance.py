@@ -22,6 +22,7 @@ import numpy as np
 
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "relevance.onnx"
 MAX_TOKENS = 128  # question + sentence + context; longer pairs lose the end of the context first
+TABLE_PAIRS = True  # table rows scored with their column labels (eval.reports, tune half: see RESULTS)
 CONTEXT_CHARS = 200  # of the sentence before: enough for the referent of "It" / "This figure"
 
 
@@ -96,10 +97,18 @@ def default_model() -> Relevance | None:
 def sentence_texts(candidates) -> dict[str, str]:
     """sentence id -> `pair_text` for every sentence of the candidates (with sentences attached):
     the section title from the sentence's metadata and the sentence before it in its passage."""
+    from .read import table
+
     out: dict[str, str] = {}
     for c in candidates:
         sents = c.sentences
         for j, r in enumerate(sents):
-            if r.id not in out:
+            if r.id in out:
+                continue
+            header = r.meta.get("header", "") if TABLE_PAIRS and r.meta.get("kind") == "table_row" else ""
+            if header:  # a row of figures reads as its label and each figure beside its column, in its table
+                out[r.id] = pair_text(table.labelled(header, r.text, context=False), r.meta.get("section", "") or "",
+                                      table.parse_header(header).context)
+            else:
                 out[r.id] = pair_text(r.text, r.meta.get("section", "") or "", sents[j - 1].text if j else "")
     return out

@@ -11,7 +11,8 @@ class Citation:
     `quote == source_text[start:end]` where source_text is `rag.read_document(path).text` (the file
     decoded as UTF-8; for .pdf/.docx/.html the text extracted from it); lines and pages are
     1-based, `page` is 0 for formats without pages. `text` is the same span as the answer reads
-    it (a PDF's hyphenation joined, line breaks as spaces).
+    it (a PDF's hyphenation joined, line breaks as spaces). `context` says what a table row's figures
+    are: its table's title and unit line and the column labels, so a bare row of numbers can be read.
     """
 
     n: int
@@ -25,6 +26,7 @@ class Citation:
     section: str = ""
     page: int = 0
     text: str = ""
+    context: str = ""  # a table row's title, unit line and column labels ("" elsewhere): what its figures are
 
     @property
     def location(self) -> str:

@@ -13,6 +13,7 @@ from rag.chunk import LineIndex, chunk_document, split_sentences
 from rag.embed import word_piece_tokenizer
 from rag.errors import DocumentError
 from rag.read.normalize import normalize
+from rag.read.table import parse_header
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -100,14 +101,15 @@ def test_every_character_of_plain_prose_is_indexed(tmp_path, tok):
 def test_markdown_structure(tmp_path, tok):
     doc = read_document(_write(tmp_path, "guide.md", MARKDOWN))
     kinds = [b.kind for b in doc.blocks]
-    assert kinds == ["heading", "paragraph", "heading", "list_item", "list_item", "table_row", "table_row",
+    assert kinds == ["heading", "paragraph", "heading", "list_item", "list_item", "table_head", "table_row",
                      "table_row", "code"]
     rows = [b for b in doc.blocks if b.kind == "table_row"]
-    assert rows[1].header == rows[2].header == "| Item | 2023 | 2024 |"
+    assert rows[0].header == rows[1].header
+    assert parse_header(rows[0].header).columns == ("2023", "2024")
     chunks = chunk_document(doc, tok, 160, 40)
     assert {c.section for c in chunks} == {"Field Guide", "Field Guide \u203a Setup"}
     row = next(u for c in chunks for u in c.units if "Inventories" in u.text)
-    assert row.kind == "table_row" and "2023" in row.embed_text  # the headers travel with the row
+    assert row.kind == "table_row" and "2023: 2,605" in row.embed_text  # each figure beside its column
 
 
 def test_html_keeps_the_article_and_its_metadata(tmp_path):
@@ -144,11 +146,12 @@ def test_docx_headings_lists_and_tables(tmp_path, tok):
     path = tmp_path / "review.docx"
     path.write_bytes(buf.getvalue())
     doc = read_document(path)
-    assert [b.kind for b in doc.blocks] == ["heading", "paragraph", "heading", "list_item", "table_row", "table_row"]
+    assert [b.kind for b in doc.blocks] == ["heading", "paragraph", "heading", "list_item", "table_head", "table_row"]
     assert doc.metadata.title == "Quarterly Review"
     assert doc.blocks[-1].header == "Item | 2023 | 2024"
     chunks = chunk_document(doc, tok, 160, 40)
-    assert any("Inventories | 4,454 | 2,605" == u.text for c in chunks for u in c.units)
+    row = next(u for c in chunks for u in c.units if u.text == "Inventories | 4,454 | 2,605")
+    assert row.embed_text == "Inventories | 2023: 4,454 | 2024: 2,605"
 
 
 def test_unsupported_and_empty_files_are_refused(tmp_path):

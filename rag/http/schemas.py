@@ -81,7 +81,7 @@ def error(message: str, type_: str, code: str | None = None) -> dict:
 def citation(c: Citation) -> dict:
     return {"n": c.n, "source": c.source, "start": c.start, "end": c.end, "line_start": c.line_start,
             "line_end": c.line_end, "page": c.page, "quote": c.quote, "score": c.score, "section": c.section,
-            "location": c.location}
+            "location": c.location, "context": c.context}
 
 
 def hit(h: Hit) -> dict:

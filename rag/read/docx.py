@@ -89,7 +89,7 @@ def read_docx(data: bytes, source: str, sha: str) -> Document:
                 line = " | ".join(cells)
                 if i == 0:
                     header = line
-                add(line, "table_row", header=header if i else "")
+                add(line, "table_row" if i else "table_head", header=header if i else "")
     text = "\n".join(parts) + "\n"
     props = d.core_properties
     title = props.title or next((text[b.start:b.end] for b in blocks if b.kind == "heading"), "")

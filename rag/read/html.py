@@ -15,6 +15,7 @@ import logging
 import re
 
 from .document import Block, Document, Metadata
+from .table import header_text
 from .text import _classify_plain, decode_text, keep_body, lines_of
 
 # A line counts as body when at least this share of its characters was located in the extractor's
@@ -25,10 +26,20 @@ MIN_COVERED = 0.5
 def read_html(data: bytes, source: str, sha: str) -> Document:
     import html_text
 
+    import lxml.html
+
     markup = decode_text(data)
-    text = html_text.extract_text(markup, guess_layout=True).strip() + "\n"
+    try:
+        tree = lxml.html.fromstring(markup)
+    except (ValueError, lxml.etree.ParserError):  # empty or unparsable: html_text copes with the string
+        tree, rows = markup, {}
+    else:
+        rows = _table_rows(tree)
+    text = html_text.extract_text(tree, guess_layout=True).strip() + "\n"
     lines = [ln for ln in lines_of(text) if ln[1] > ln[0]]
     blocks = _classify_plain(text, lines)
+    if rows:
+        blocks = [_as_row(b, rows.get(" ".join(text[b.start:b.end].split()))) for b in blocks]
     body = _extract(markup)
     if body:
         covered = _coverage(text, body)
@@ -40,6 +51,35 @@ def read_html(data: bytes, source: str, sha: str) -> Document:
         kept = keep_body(text, blocks)
     kept = _with_byline(text, blocks, kept, meta)
     return Document(source, text, sha, "html", tuple(kept), (), meta)
+
+
+def _table_rows(tree) -> dict[str, tuple[str, str]]:
+    """Keep each table's cell borders in the page text (" | " between the cells of a row: html-text
+    would join them with a space, and "Mooring 310 295" cannot be read back as cells) and return
+    row text -> (kind, header): header rows (all <th>, or in <thead>) are table heads, the others
+    rows labelled by them and by the table's <caption> (`rag.read.table.header_text`)."""
+    out: dict[str, tuple[str, str]] = {}
+    for table in tree.iter("table"):
+        caption = table.find("caption")
+        context = " ".join(caption.text_content().split()) if caption is not None else ""
+        header = header_text(context, ())
+        for tr in table.iter("tr"):
+            cells = [c for c in tr if c.tag in ("td", "th")]
+            for c in cells[:-1]:
+                c.tail = " | " + (c.tail or "")
+            texts = [" ".join(c.text_content().split()) for c in cells]
+            line = " | ".join(texts)
+            head = all(c.tag == "th" for c in cells) or tr.getparent().tag == "thead"
+            if head and len(cells) >= 2:
+                header = header_text(context, texts[1:])
+                out[line] = ("table_head", "")
+            elif len(cells) >= 2:
+                out.setdefault(line, ("table_row", header))
+    return out
+
+
+def _as_row(b: Block, row: tuple[str, str] | None) -> Block:
+    return Block(row[0], b.start, b.end, header=row[1]) if row else b
 
 
 def _extract(markup: str) -> str:

@@ -44,8 +44,8 @@ def header_text(context: str, columns) -> str:
 def parse_header(header: str) -> Header:
     context, sep, cols = header.rpartition(SEP.strip())
     context = context.strip()
-    if not sep:  # a plain header: the first row of a table of text, its cells apart
-        return Header("", tuple(c.strip() for c in header.split("|") if c.strip()))
+    if not sep:  # a plain header, the first row of a table of text: its first cell names the row labels
+        return Header("", tuple(c.strip() for c in header.strip().strip("|").split("|"))[1:])
     return Header(context, tuple(c.strip() for c in cols.split("|")) if cols.strip() else ())
 
 
@@ -134,10 +134,26 @@ def _period_terms(text: str) -> dict:
     return {"years": years, "months": months, "days": days, "spans": spans}
 
 
-def best_column(question: str, columns) -> int | None:
+def best_columns(question: str, columns) -> list[int]:
+    """The columns a question asks for: one per year it names when it names several ("from 2021 to
+    2022": a change needs both figures), else the best one (`best_column`); [] when none fits."""
+    q = _period_terms(question)
+    if len(q["years"]) >= 2:
+        picked = []
+        for y in sorted(q["years"], reverse=True):
+            i = best_column(question, columns, {**q, "years": {y}})
+            if i is not None and i not in picked:
+                picked.append(i)
+        if len(picked) >= 2:
+            return picked
+    i = best_column(question, columns)
+    return [] if i is None else [i]
+
+
+def best_column(question: str, columns, terms: dict | None = None) -> int | None:
     """The column whose period the question names: its year above all, then month, day and the span
     ("three months", "six months", a year). None when the question names no period or no column fits."""
-    q = _period_terms(question)
+    q = terms or _period_terms(question)
     if not (q["years"] or q["months"] or q["spans"]):
         return None
     scores = []
@@ -163,12 +179,12 @@ def figure(question: str, header: str, row: str) -> str | None:
     if cells is None:
         return None
     label, vals = cells
-    i = best_column(question, h.columns)
-    if i is None or not label or vals[i] in ("-", "–", "—"):
+    picked = [i for i in best_columns(question, h.columns) if vals[i] not in ("-", "–", "—")]
+    if not picked or not label:
         return None
     unit = unit_of(h.context)
     scale = f" {unit}" if unit and "per share" not in label.lower() else ""
-    return f"{label}: {vals[i]}{scale}, {_period_phrase(h.columns[i])}"
+    return f"{label}: " + "; ".join(f"{vals[i]}{scale}, {_period_phrase(h.columns[i])}" for i in picked)
 
 
 def _period_phrase(column: str) -> str:

@@ -143,6 +143,15 @@ def _classify_plain(text: str, spans: list[tuple[int, int]]) -> list[Block]:
     return out
 
 
+def _table_caption(text: str, before: list[Block]) -> str:
+    """What names a table: the paragraph right before it when it is a caption ("Table 2: Fees") or a
+    lead-in ("The fees were as follows (in thousands):"), which may carry the unit."""
+    if not before or before[-1].kind != "paragraph":
+        return ""
+    t = text[before[-1].start:before[-1].end].strip()
+    return t if t.endswith(":") or re.match(r"^(?:table|tab\.)\s*\S", t, re.I) else ""
+
+
 GLUED_MIN_CELLS = 3
 GLUED_CELL_WORDS = 40  # a cell is a phrase or two, not a paragraph (glued words in prose: "HeteSim", "GraphPad")
 
@@ -221,8 +230,9 @@ def markdown_blocks(text: str) -> list[Block]:
             if _MD_TABLE_RULE.match(t):
                 if out and out[-1].kind == "table_row":  # the row above was the header
                     prev = out.pop()
-                    header = text[prev.start:prev.end]
-                    out.append(Block("table_row", prev.start, prev.end, header=header))
+                    cells = [c.strip() for c in text[prev.start:prev.end].strip().strip("|").split("|")]
+                    header = header_text(_table_caption(text, out), cells[1:])
+                    out.append(Block("table_head", prev.start, prev.end))
             else:
                 out.append(Block("table_row", s, e, header=header))
             para = None

@@ -1,0 +1,87 @@
+"""Table rows that carry their context (rag.read.table): cells, column labels, the period a question
+picks, and the sentence that states one figure. Pure functions: no files, no models."""
+from rag.read.table import best_column, figure, header_text, labelled, parse_header, readable, row_cells
+
+QUARTERS = header_text("Statements of Operations (in millions, except per share data)",
+                       ["Three Months Ended March 31, 2031", "Three Months Ended March 31, 2030",
+                        "Nine Months Ended March 31, 2031", "Nine Months Ended March 31, 2030"])
+YEARS = header_text("Harbour fees (in thousands)", ["2029", "2028", "2027"])
+
+
+def test_header_round_trip_keeps_context_and_columns():
+    h = parse_header(QUARTERS)
+    assert h.context.startswith("Statements of Operations")
+    assert h.columns[2] == "Nine Months Ended March 31, 2031"
+    assert parse_header(header_text("Only a title", [])).columns == ()
+    assert parse_header("| Name | Role | Since |").columns == ("Role", "Since")  # a text table's first row
+    assert readable(YEARS) == "Harbour fees (in thousands): 2029 | 2028 | 2027"
+
+
+def test_row_cells_read_figures_from_the_right():
+    assert row_cells("Net sales $ 1,204 $ 1,090 $ 3,551 $ 3,002", 4) == ("Net sales", ["$1,204", "$1,090", "$3,551", "$3,002"])
+    assert row_cells("Restructuring (7) 34 - (16)", 4) == ("Restructuring", ["(7)", "34", "-", "(16)"])
+    assert row_cells("Gross margin 41.2 % 39.8 %", 2) == ("Gross margin", ["41.2%", "39.8%"])
+    assert row_cells("Berth 4 | 12 | 15", 2) == ("Berth 4", ["12", "15"])
+    assert row_cells("Net sales $ 1,204 $ 1,090", 4) is None  # fewer figures than columns: not guessed
+
+
+def test_labelled_puts_each_figure_beside_its_column():
+    text = labelled(QUARTERS, "Net sales $ 1,204 $ 1,090 $ 3,551 $ 3,002")
+    assert "Net sales" in text and "Statements of Operations" in text
+    assert "Three Months Ended March 31, 2030: $1,090" in text
+    assert "Nine Months Ended March 31, 2031: $3,551" in text
+    # a row that does not fit the columns still carries the context
+    assert labelled(QUARTERS, "Net sales 1,204").startswith("Statements of Operations")
+
+
+def test_best_column_follows_the_period_the_question_names():
+    cols = parse_header(QUARTERS).columns
+    assert best_column("What were net sales in the three months ended March 31, 2030?", cols) == 1
+    assert best_column("Net sales for the nine months ended March 31, 2031?", cols) == 2
+    assert best_column("What were net sales in the quarter ended March 31, 2031?", cols) == 0
+    assert best_column("What were net sales?", cols) is None  # no period named: no column guessed
+    assert best_column("Harbour fees in fiscal 2028?", parse_header(YEARS).columns) == 1
+    assert best_column("Harbour fees in 2026?", parse_header(YEARS).columns) is None
+
+
+def test_figure_states_value_unit_and_period():
+    q = "What were net sales in the three months ended March 31, 2030?"
+    assert figure(q, QUARTERS, "Net sales $ 1,204 $ 1,090 $ 3,551 $ 3,002") == \
+        "Net sales: $1,090 million, for the three months ended March 31, 2030"
+    assert figure("Harbour fees in 2027?", YEARS, "Mooring 310 295 288") == "Mooring: 288 thousand, in 2027"
+    # a per-share figure is not scaled by the table's unit
+    assert figure(q, QUARTERS, "Diluted earnings per share $ 0.41 $ 0.37 $ 1.20 $ 1.02") == \
+        "Diluted earnings per share: $0.37, for the three months ended March 31, 2030"
+    assert figure("What were net sales?", QUARTERS, "Net sales $ 1,204 $ 1,090 $ 3,551 $ 3,002") is None
+    # a change between two years needs both figures
+    assert figure("How did mooring fees change from 2028 to 2029?", YEARS, "Mooring 310 295 288") == \
+        "Mooring: 310 thousand, in 2029; 295 thousand, in 2028"
+
+
+GLUED = """Harbour Crane Review
+
+Table: Cranes on the north quay, spring survey
+
+CraneOperatorLifting limitLast inspection
+Crane AlphaNorthline Stevedores42 tonnesMarch 2031
+Crane BetaQuayside Lifting Services38 tonnesFebruary 2031
+
+The review found that JavaScript dashboards and PowerPoint slides were used to report lifts to the board.
+Both cranes passed their inspection and no further works are planned this year.
+"""
+
+
+def test_a_table_saved_without_cell_borders_reads_as_cells():
+    from rag.read.text import read_text
+
+    doc = read_text(GLUED.encode(), "cranes.txt", "x")
+    kinds = {doc.text[b.start:b.end]: b for b in doc.blocks}
+    assert kinds["CraneOperatorLifting limitLast inspection"].kind == "table_head"
+    beta = kinds["Crane BetaQuayside Lifting Services38 tonnesFebruary 2031"]
+    assert beta.kind == "table_row"
+    text = labelled(beta.header, doc.text[beta.start:beta.end])
+    assert "Operator: Quayside Lifting Services" in text and "Lifting limit: 38 tonnes" in text
+    assert text.startswith("Table: Cranes on the north quay")
+    # glued brand names in a sentence are prose, not a table
+    prose = next(b for t, b in kinds.items() if t.startswith("The review found"))
+    assert prose.kind == "paragraph" and not prose.header
