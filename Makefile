@@ -31,9 +31,11 @@ serve: $(STAMP)
 test: $(STAMP) browser
 	$(PY) -m pytest -q
 
-# Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium); needs root on a fresh machine.
+# Debian's chromium for the browser tests, when missing (needs root): the script prints what apt-get will
+# install and why before it does, and installs only chromium and its dependencies (`.ci/install-chromium --plan`
+# shows the list without installing anything).
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	@.ci/install-chromium
 
 clean-index:
 	rm -rf .rag-index

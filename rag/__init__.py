@@ -10,7 +10,8 @@ Nothing heavy is imported here; models and stores load on first use.
 from .assistant import Assistant, ask
 from .config import Config
 from .errors import (ConflictError, DocumentError, IndexBusyError, IndexMismatchError, IndexStateError,
-                     InvalidFilterError, InvalidQuestionError, LLMError, NotFoundError, RagError, StoreUnavailableError)
+                     InvalidFilterError, InvalidQuestionError, LLMError, NotFoundError, RagError, ReadOnlyError,
+                     StoreUnavailableError)
 from .filters import Filters
 from .library import Library
 from .read import Document, read_document
@@ -20,4 +21,5 @@ __all__ = [
     "ask", "Assistant", "Library", "Filters", "Answer", "Citation", "Notice", "Hit", "DocumentInfo", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
     "RagError", "InvalidQuestionError", "DocumentError", "IndexStateError", "IndexMismatchError",
     "IndexBusyError", "LLMError", "InvalidFilterError", "NotFoundError", "ConflictError", "StoreUnavailableError",
+    "ReadOnlyError",
 ]

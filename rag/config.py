@@ -5,19 +5,23 @@ RAG_LLM (none|openai|ollama), RAG_LLM_BASE_URL, RAG_LLM_MODEL, RAG_LLM_API_KEY, 
 RAG_COLLECTION, RAG_COLLECTIONS_DIR.
 
 Collections: "default" is the documents folder above with its index; any other name lives under
-`collections_dir` as <name>/docs and <name>/index, with Chroma collection names of its own.
+`collections_dir` (the data directory) as <name>/docs and <name>/index, with Chroma collection names of
+its own. Without RAG_DOCS_DIR, "default" is the demo documents that come with the project (seeds/),
+which are read-only (`Config.read_only`): users' documents never land in the source tree.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import tempfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import RagError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_DOCS = PROJECT_ROOT / "seeds"  # the demo documents: part of the source tree, so read-only
 SCHEMA_VERSION = 2  # 2: sentences carry page, kind, header and the verbatim quote
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 DEFAULT_COLLECTION = "default"
@@ -41,7 +45,7 @@ _ENV = {
 
 
 def _default_docs_dir() -> Path:
-    return PROJECT_ROOT / "seeds"
+    return BUNDLED_DOCS
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,18 @@ class Config:
         return replace(self, collection=name, docs_dir=root / name / "docs", index_dir=root / name / "index")
 
     @property
+    def read_only(self) -> bool:
+        """Whether uploads and removals are refused: the documents folder is the bundled demo set."""
+        return is_bundled(self.docs_dir)
+
+    @property
+    def server_folders(self) -> tuple[Path, ...]:
+        """The folders this server keeps to itself: messages for the UI and the API leave them out
+        (`rag.errors.public_message`)."""
+        return tuple(Path(p) for p in (self.docs_dir, self.index_dir, self.collections_dir, PROJECT_ROOT,
+                                       Path.cwd(), tempfile.gettempdir(), os.path.expanduser("~")) if p)
+
+    @property
     def chunking(self) -> str:
         """What the index records about chunking; a different value forces a rebuild."""
         return f"sentences/tokens={self.chunk_tokens}/overlap={self.overlap_tokens}"
@@ -135,6 +151,11 @@ def check_collection_name(name) -> str:
         raise RagError(f"collection name {name!r} is not allowed: use 1-63 lowercase letters, digits, '-' "
                        "or '_', starting with a letter or digit")
     return name
+
+
+def is_bundled(docs_dir) -> bool:
+    """Whether docs_dir is the demo documents that come with the project (read-only)."""
+    return Path(docs_dir).resolve() == BUNDLED_DOCS.resolve()
 
 
 def default_index_dir(docs_dir: Path) -> Path:

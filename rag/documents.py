@@ -3,7 +3,8 @@
 Names come from users (browser uploads), so they are checked before any path is built: a name
 is one plain file name -- no folders, no '..', not absolute, not hidden -- with a supported
 suffix. An upload is written to a hidden temporary file, read once the way ingest will read it,
-and only then renamed into place, so a bad upload changes nothing. Re-indexing is the caller's
+and only then renamed into place, so a bad upload changes nothing. The bundled demo documents are
+read-only: users' files belong in a collection of their own. Re-indexing is the caller's
 job (`Assistant.ingest`). Not here: reading documents (`rag.read`), indexing (`rag.ingest`).
 """
 from __future__ import annotations
@@ -13,12 +14,21 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .config import SUPPORTED_SUFFIXES
-from .errors import DocumentError
+from .config import SUPPORTED_SUFFIXES, is_bundled
+from .errors import DocumentError, ReadOnlyError
 from .read import MAX_FILE_BYTES, read_document
 
 MAX_NAME_CHARS = 200
 MAX_NAME_BYTES = 240  # below ext4's 255, leaving room for the ".upload-" prefix of the temporary copy
+READ_ONLY = ("the default collection is the demo documents that come with rag-offline, and they are read-only: "
+             "create a collection of your own (or choose another one) for your documents")
+
+
+def check_writable(docs_dir: str | Path) -> Path:
+    """docs_dir, or ReadOnlyError when it is the bundled demo set (inside the source tree)."""
+    if is_bundled(docs_dir):
+        raise ReadOnlyError(READ_ONLY)
+    return Path(docs_dir)
 
 
 def check_name(filename: str) -> str:
@@ -61,8 +71,8 @@ def save_upload(docs_dir: str | Path, filename: str, data: bytes) -> Path:
     Raises DocumentError, leaving the folder as it was, when the name or type is not allowed or
     the content is empty, too large or unreadable (no text could be extracted).
     """
+    docs = check_writable(docs_dir)
     name = check_name(filename)
-    docs = Path(docs_dir)
     if not docs.is_dir():
         raise DocumentError(f"documents folder not found: {docs}")
     if not data:
@@ -90,6 +100,7 @@ def save_upload(docs_dir: str | Path, filename: str, data: bytes) -> Path:
 
 def remove_document(docs_dir: str | Path, name: str) -> Path:
     """Delete the document `name` (a path relative to docs_dir, as `Assistant.files()` lists it)."""
+    check_writable(docs_dir)
     if not isinstance(name, str) or not name.strip():
         raise DocumentError("no document named")
     rel = Path(name)

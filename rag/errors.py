@@ -1,4 +1,6 @@
 """The one error hierarchy: callers catch `RagError`; the CLI and UI turn it into a message."""
+import os
+from pathlib import Path
 
 
 class RagError(Exception):
@@ -33,6 +35,10 @@ class InvalidFilterError(RagError, ValueError):
     """A metadata filter has an unknown key or a value of the wrong kind."""
 
 
+class ReadOnlyError(RagError):
+    """The documents folder may not be changed: the demo documents that come with the project."""
+
+
 class NotFoundError(RagError):
     """No collection or document of that name."""
 
@@ -47,3 +53,14 @@ class StoreUnavailableError(IndexStateError):
 
 class TooLargeError(RagError):
     """A request or an uploaded file is over the size limit."""
+
+
+def public_message(e: BaseException, folders=()) -> str:
+    """The message of `e` for a user of the web UI or the HTTP API, who may be on another machine: the
+    server's `folders` left out (a path inside one is shown relative to it, the folder itself by its
+    name). The command line, on the server itself, shows paths whole."""
+    text = str(e) or type(e).__name__
+    names = {str(p): p.name for f in folders if f for p in (Path(f), Path(f).resolve()) if len(p.parts) > 1}
+    for folder in sorted(names, key=len, reverse=True):  # the innermost first
+        text = text.replace(folder + os.sep, "").replace(folder, names[folder])
+    return text

@@ -108,3 +108,26 @@ def test_remove_refuses_what_is_not_a_document(docs, tmp_path, name):
     with pytest.raises(DocumentError):
         remove_document(docs, name)
     assert listing(tmp_path) == before
+
+
+def test_the_bundled_demo_set_is_read_only(tmp_path):
+    """Uploads and removals never touch the source tree's seeds/ (however the folder is spelled)."""
+    from rag import Config, ReadOnlyError
+    from rag.config import BUNDLED_DOCS
+    from rag.errors import public_message
+
+    before = listing(BUNDLED_DOCS)
+    for spelled in (BUNDLED_DOCS, BUNDLED_DOCS / "." / ".." / "seeds"):
+        with pytest.raises(ReadOnlyError, match="read-only: create a collection of your own"):
+            save_upload(spelled, "mine.txt", b"My own notes.\n")
+        with pytest.raises(ReadOnlyError):
+            remove_document(spelled, before[0])
+    assert listing(BUNDLED_DOCS) == before
+    assert Config.load(index_dir=tmp_path / "i").read_only  # the default collection out of the box
+    assert not Config.load(docs_dir=tmp_path, index_dir=tmp_path / "i").read_only  # a folder of one's own
+    cfg = Config.load(docs_dir=tmp_path / "docs", index_dir=tmp_path / "i", collections_dir=tmp_path / "cols")
+    missing = cfg.docs_dir / "gone.pdf"
+    msg = public_message(FileNotFoundError(2, "No such file or directory", str(missing)), cfg.server_folders)
+    assert msg == "[Errno 2] No such file or directory: 'gone.pdf'" and str(tmp_path) not in msg
+    busy = public_message(RuntimeError(f"another ingest is running on {cfg.index_dir}"), cfg.server_folders)
+    assert busy == "another ingest is running on i"

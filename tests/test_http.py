@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import openai
@@ -431,3 +432,32 @@ def test_keyless_server_refuses_other_sites_and_foreign_hosts(tmp_path, embedder
             # the same origin, and clients that send no Origin (curl, the openai library), are served
             assert h.post("/v1/chat/completions", json=ask, headers={"Origin": own}).status_code == 200
             assert h.post("/v1/chat/completions", json=ask).status_code == 200
+
+
+def test_the_bundled_demo_set_is_read_only_and_errors_show_no_server_paths(tmp_path, embedder):
+    """Out of the box `default` is the project's seeds/: uploads and removals are refused (403, saying
+    what to do), a collection of one's own takes them, in the data directory; no error names a server folder."""
+    from rag.config import BUNDLED_DOCS
+    from rag.ingest import ingest_lock
+
+    def listing():
+        return sorted(p.name for p in BUNDLED_DOCS.iterdir())
+
+    before = listing()
+    lib = Library(Config.load(index_dir=tmp_path / "index", collections_dir=tmp_path / "data"), embedder=embedder)
+    with Server(create_app(lib)) as srv, httpx.Client(base_url=srv.url, timeout=60) as h:
+        r = h.post("/v1/collections/default/documents", files={"file": ("mine.txt", b"My own notes.\n", "text/plain")})
+        assert r.status_code == 403 and r.json()["error"]["type"] == "permission_error"
+        assert "read-only: create a collection of your own" in r.json()["error"]["message"]
+        r = h.delete(f"/v1/collections/default/documents/{before[0]}")
+        assert r.status_code == 403 and "read-only" in r.json()["error"]["message"]
+        assert listing() == before
+        assert h.post("/v1/collections", json={"name": "mine"}).status_code == 201
+        r = h.post("/v1/collections/mine/documents", params={"ingest": "false"},
+                   files={"file": ("mine.txt", b"My own notes.\n", "text/plain")})
+        assert r.status_code == 202 and (tmp_path / "data" / "mine" / "docs" / "mine.txt").is_file()
+        with ingest_lock(Path(lib.get("mine").config.index_dir), wait_s=0):  # an ingest holds the index
+            r = h.delete("/v1/collections/mine")
+        assert r.status_code == 409 and "another ingest is running" in r.json()["error"]["message"]
+        assert str(tmp_path) not in r.text and str(BUNDLED_DOCS) not in r.text
+    assert listing() == before

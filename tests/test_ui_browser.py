@@ -187,6 +187,48 @@ def test_ask_hover_card_click_citation_see_highlight(page):
     expect(page.locator("#rag-viewer mark#rag-hit")).to_have_count(0)
 
 
+def drawn_in(page, selector) -> set[str]:
+    """The font families Chromium drew the text of `selector` (every match, children included) in."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]
+    assert nodes, f"nothing matches {selector}"
+    return {f["familyName"] for n in nodes for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": n})["fonts"]}
+
+
+def test_titles_and_text_are_drawn_in_one_font(page):
+    """Bold titles used to come out in a fallback font with the odd capital in Source Sans (Gradio's
+    bundled semibold file holds a few glyphs only): every title and text is drawn in one family."""
+    from playwright.sync_api import expect
+
+    css = "el => getComputedStyle(el).fontFamily"
+    title = page.locator("#rag-chat h3").first  # the start screen's "Chat with your documents"
+    expect(title).to_be_visible()
+    page.wait_for_function("() => document.fonts.check('600 16px \"RAG Sans\"')")
+    families, drawn = {title.evaluate(css)}, drawn_in(page, "#rag-chat h3")
+    answer = ask(page, CONTAINERS[0])
+    marker = answer.locator("a.rag-cite").first
+    marker.hover()
+    expect(page.locator("#rag-card")).to_be_visible()
+    card = drawn_in(page, "#rag-card")
+    marker.click()
+    expect(page.locator("#rag-viewer .rag-viewer-title")).to_be_visible()
+    selectors = ["#rag-chat .rag-answer", "#rag-chat .rag-sources strong", "#rag-chat .rag-src-title",
+                 "#rag-chat .rag-sources q", "#rag-chat .rag-question", "#rag-viewer .rag-viewer-title",
+                 "#rag-ask", "button[role=tab]"]
+    for sel in selectors:
+        families.add(page.locator(sel).first.evaluate(css))
+        drawn |= drawn_in(page, sel)
+    assert len(families) == 1, families  # one font stack for the chat, the answer, the sources and the titles
+    assert drawn == card == {"Source Sans 3"}, (drawn, card)  # and every glyph drawn in it (the files' name)
+    weights = {page.locator(s).first.evaluate("el => getComputedStyle(el).fontWeight")
+               for s in ("#rag-chat .rag-sources strong", "#rag-viewer .rag-viewer-title", "#rag-chat .rag-answer")}
+    assert {"400", "700"} <= weights  # titles are bold, text is not: one family, two weights
+    shot(page, "16-fonts")
+
+
 def test_pdf_citation_shows_the_page_with_the_span_boxed(page, served):
     from playwright.sync_api import expect
 

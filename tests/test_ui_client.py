@@ -234,3 +234,96 @@ def test_make_run_console_prints_only_the_address(tmp_path):
     assert out == [f"Indexing {tmp_path / 'docs'} ...", f"Open http://127.0.0.1:{port} (Ctrl-C to stop)"], out
     assert "DEBUG" not in err and "share=True" not in err, err
     assert all(line.startswith("warning:") for line in err.splitlines() if line.strip()), err
+
+
+KELVRAN = ("# Kelvran dam survey\n\nThe Kelvran dam holds 3.8 billion cubic metres of water, as the 2021 survey [2] "
+           "and the 2023 audit [1] both found.\n\nIts reservoir covers 41 square kilometres of the upper Orsa valley "
+           "[3].\n\nThe dam was completed in 1974 after nine years of work [1].\n")
+
+
+def upload(client, path):
+    status, *_ = client.predict([handle_file(str(path))], api_name="/upload")
+    assert f"**{path.name}** added" in status, status
+
+
+def test_a_documents_own_reference_markers_stay_text(served, tmp_path):
+    """A paper's "[1]" inside the quoted sentence is its own reference, not one of our citations."""
+    a, url = served
+    client = Client(url, verbose=False)
+    doc = tmp_path / f"kelvran_{uuid.uuid4().hex[:8]}.md"
+    doc.write_text(KELVRAN)
+    upload(client, doc)
+    try:
+        reply = last_reply(ask(client, "How much water does the Kelvran dam hold?"))
+        answer = re.search(r'<div class="rag-answer">(.*?)</div>', reply, re.S).group(1)
+        assert "as the 2021 survey [2] and the 2023 audit [1] both found." in answer  # as plain text
+        links = re.findall(r'<a class="rag-cite"[^>]*>\[(\d+)\]</a>', answer)
+        sources = re.findall(r'<li class="rag-src rag-src-n(\d+)"', reply)
+        assert links and links == sources  # one link per citation, where the answer placed it, in order
+        assert re.search(r'both found\. <a class="rag-cite"[^>]*>\[1\]</a>', answer)
+    finally:
+        client.predict(doc.name, api_name="/remove")
+    assert doc.name not in a.files()
+
+
+def test_a_removed_source_says_so_without_server_paths(served, tmp_path):
+    a, url = served
+    client = Client(url, verbose=False)
+    doc = tmp_path / f"kelvran_{uuid.uuid4().hex[:8]}.md"
+    doc.write_text(KELVRAN)
+    upload(client, doc)
+    reply = last_reply(ask(client, "When was the Kelvran dam completed?"))
+    token = next(t for t in CITE.findall(reply) if parse_cite_token(t)[0] == doc.name)
+    assert "rag-hit" in client.predict(token, api_name="/source")
+    status, *_ = client.predict(doc.name, api_name="/remove")  # removed after the answer was given
+    assert "Removed" in status
+    view = client.predict(token, api_name="/source")  # the old answer's citation, clicked now
+    assert "This document was removed" in view and doc.name in view
+    assert "Errno" not in view and str(a.config.docs_dir) not in view and "/" + doc.name not in view
+    for bad in ("..%2F..%2Fetc%2Fpasswd:0:5", "nothing.txt:0:5", "not a token"):  # no server paths either
+        view = client.predict(bad, api_name="/source")
+        assert "rag-note" in view and str(a.config.docs_dir) not in view and not re.search(r"'/\w", view), view
+
+
+def test_only_the_answers_own_markers_are_links():
+    """The markers `rag.answer` and `rag.verify` place ("sentence [n]", "claim [1][2]"), not the ones in
+    quoted sentences, even when a quoted "[2]" or "[1]" is also the number of a citation."""
+    from rag import Answer, Citation
+    from ui.render import answer_html, marker_spans
+
+    def cite(n, text):
+        return Citation(n, "paper.pdf", 10 * n, 10 * n + 5, 1, 1, text, 0.9, page=n, text=text)
+
+    one, two = "Emissions rose in 2020-2025 [1].", "As shown in [1] and [2] the trend holds"
+    text = f"{one} [1] {two} [2]"
+    assert [text[s:e] for s, e, _ in marker_spans(text, [cite(1, one), cite(2, two)])] == ["[1]", "[2]"]
+    assert [s for s, _, _ in marker_spans(text, [cite(1, one), cite(2, two)])] == [len(one) + 1, len(text) - 3]
+    differ = f"The sources differ. \u201cA\u201d (a.pdf): {two} [1] \u201cB\u201d (b.pdf): {one} [2]"
+    assert [n for _, _, n in marker_spans(differ, [cite(1, two), cite(2, one)])] == [1, 2]
+    llm = "The dam holds water [1][2] It was built in 1974 [1] It is tall [3]"  # checked claims: no other markers
+    assert [n for _, _, n in marker_spans(llm, [cite(1, "x"), cite(2, "y"), cite(3, "z")])] == [1, 2, 1, 3]
+    body = answer_html(Answer("q", text, (cite(1, one), cite(2, two)))).split("\n")[0]
+    assert body.count('class="rag-cite"') == 2 and "2020-2025 [1]. <a " in body and "in [1] and [2] the" in body
+
+
+def test_the_bundled_demo_set_is_read_only_in_the_ui(tmp_path):
+    """`make run`'s UI over seeds/ itself: uploads and removals there are refused with what to do instead."""
+    from rag import Config, Library
+    from rag.config import BUNDLED_DOCS
+
+    before = sorted(p.name for p in BUNDLED_DOCS.iterdir())
+    app = create_app(Library(Config.load(index_dir=tmp_path / "index", collections_dir=tmp_path / "data")))
+    port = free_port()
+    serve(app, "127.0.0.1", port, prevent_thread_lock=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        note = tmp_path / f"mine_{uuid.uuid4().hex[:8]}.txt"
+        note.write_text("My own notes about the Kelvran dam.\n")
+        status, *_ = client.predict([handle_file(str(note))], api_name="/upload")
+        assert "demo documents" in status and "read-only" in status and "Create a collection of your own" in status
+        assert not set(Path(get_upload_folder()).glob(f"*/{note.name}"))  # gradio's copy is dropped too
+        status, *_ = client.predict(before[0], api_name="/remove")
+        assert "read-only" in status and str(BUNDLED_DOCS) not in status
+    finally:
+        app.close()
+    assert sorted(p.name for p in BUNDLED_DOCS.iterdir()) == before

@@ -10,6 +10,7 @@ a collection's listing and viewer (`ui.shelf`), the Documents tab's wording (`ui
 """
 from __future__ import annotations
 
+import html
 import os
 import sys
 from dataclasses import replace
@@ -22,6 +23,7 @@ from gradio.utils import get_upload_folder
 from rag import Assistant, Notice, RagError
 from rag.config import SUPPORTED_SUFFIXES
 from rag.documents import remove_document, save_upload
+from rag.errors import public_message
 
 from . import chats, documents
 from .page import SCROLL_JS, install_js
@@ -74,6 +76,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
     get = source.get if collections else (lambda name=DEFAULT: source)
     names = source.names if collections else (lambda: [DEFAULT])
     config = get(DEFAULT).config
+    folders = config.server_folders  # kept out of what the page shows
     modes = ["extractive"] + (["llm"] if config.llm != "none" else [])
     upload_dir = get_upload_folder()  # where gradio keeps its copies of uploads
     shelves: dict[str, Shelf] = {}
@@ -147,7 +150,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
                                                                 for c in piece.citations]
                     yield gr.skip(), messages(turns), turns, True
         except RagError as e:  # shown in the chat, kept out of the history passed to follow-ups
-            turn["html"] = f"\u26a0\ufe0f {e}"
+            turn["html"] = f"\u26a0\ufe0f {html.escape(s.message(e), quote=False)}"
             yield gr.skip(), messages(turns), turns, True
 
     def show_source(token, coll):
@@ -173,7 +176,8 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         coll = chat.get("coll", DEFAULT) if chat else (coll or DEFAULT)
         coll = coll if coll in known else DEFAULT  # (a chat may outlive its collection)
         start, rows, pick = refresh(coll)
-        note = documents.folder_note(coll if collections else "", shelf(coll).docs_dir)
+        s = shelf(coll)
+        note = documents.folder_note(coll if collections else "", s.docs_dir, s.assistant.config.read_only)
         return (gr.update(value=messages(turns), placeholder=start["placeholder"], examples=start["examples"]),
                 rows, pick, turns, chat["id"] if chat else None, chat_list(store, chat and chat["id"]),
                 chat["title"] if chat else "", coll, gr.update(choices=known, value=coll),
@@ -217,15 +221,16 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         try:
             source.create((name or "").strip())
         except RagError as e:
-            return (gr.skip(),) * (len(shown) + 1) + (f"Could not create the collection: {e}", gr.skip())
+            return (gr.skip(),) * (len(shown) + 1) + (f"Could not create the collection: {public_message(e, folders)}",
+                                                      gr.skip())
         store = chats.select(store, None)
         return (*show_chat(store, None, name.strip()), store,
                 f"Collection **{name.strip()}** created: add documents to it below.", "")
 
     def ask_delete_collection(coll):
         if coll == DEFAULT or not collections:
-            return gr.update(visible=False), "", ("The default collection is your documents folder: "
-                                                  "it cannot be deleted here.")
+            what = "the demo documents" if shelf(coll).assistant.config.read_only else "your documents folder"
+            return gr.update(visible=False), "", f"The default collection is {what}: it cannot be deleted here."
         n = len(shelf(coll).documents())
         return (gr.update(visible=True), f"Delete the collection **{coll}** and its {n} document"
                 f"{'' if n == 1 else 's'}? Its folder and its index are deleted; this cannot be undone.", "")
@@ -235,7 +240,8 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         try:
             source.delete(coll)
         except RagError as e:
-            return (gr.skip(),) * (len(shown) + 1) + (f"Could not delete the collection {coll}: {e}", hide)
+            return (gr.skip(),) * (len(shown) + 1) + (
+                f"Could not delete the collection {coll}: {public_message(e, folders)}", hide)
         shelves.pop(coll, None)
         store = chats.select(store, None)
         return (*show_chat(store, None, DEFAULT), store, f"Collection **{coll}** deleted.", hide)
@@ -249,6 +255,9 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
 
     def upload(paths, coll, progress=gr.Progress()):
         s = shelf(coll)
+        if s.assistant.config.read_only:  # the bundled demo set: nothing is written there
+            documents.drop_upload_copies(upload_dir, (), paths or ())
+            return (documents.read_only_note(collections), None, *refresh(coll))
         notes, saved = [], []
         for p in paths or []:
             name = Path(p).name
@@ -256,7 +265,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
                 save_upload(s.docs_dir, name, Path(p).read_bytes())
                 saved.append(name)
             except (RagError, OSError) as e:
-                notes.append(documents.refusal(name, e))
+                notes.append(documents.refusal(name, s.message(e)))
         documents.drop_upload_copies(upload_dir, (), paths or ())  # the documents folder has the file now
         if saved:
             s.forget()
@@ -275,6 +284,8 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         return ("\n\n".join(notes), None, *refresh(coll))
 
     def ask_remove(name, coll):
+        if shelf(coll).assistant.config.read_only:
+            return gr.update(visible=False), "", documents.read_only_note(collections)
         if not name:
             return gr.update(visible=False), "", "Pick a document to remove first."
         title = shelf(coll).titles().get(name, name)
@@ -291,7 +302,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         try:
             remove_document(s.docs_dir, name)
         except RagError as e:
-            return (f"Could not remove {name}: {e}", hide, *refresh(coll))
+            return (f"Could not remove {name}: {s.message(e)}", hide, *refresh(coll))
         documents.drop_upload_copies(upload_dir, [Path(name).name])
         s.forget()
         run_ingest(s.assistant, progress)

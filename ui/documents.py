@@ -13,10 +13,20 @@ from rag.config import SUPPORTED_SUFFIXES
 HEADERS = ["Title", "File", "Type", "Size", "Pages", "Passages"]
 
 
-def folder_note(collection: str, docs_dir) -> str:
+def folder_note(collection: str, docs_dir, read_only: bool = False) -> str:
     """The Documents tab's first line: which folder (its name only: no server paths), what it takes."""
+    if read_only:
+        return read_only_note(bool(collection))
     where = f"Collection **{collection}**, folder" if collection else "Documents folder"
     return f"{where} `{Path(docs_dir).name}`. Supported: {' '.join(SUPPORTED_SUFFIXES)} (up to 20 MB each)."
+
+
+def read_only_note(collections: bool) -> str:
+    """Why documents cannot be added or removed here, and where they can."""
+    where = ("Create a collection of your own below (or choose another one in the Chat tab) and add your "
+             "documents there." if collections else
+             "To use your own, start the UI with `--docs FOLDER` (or `RAG_DOCS_DIR`).")
+    return f"These are the demo documents that come with rag-offline: they are read-only. {where}"
 
 
 def rows(docs) -> list[list]:

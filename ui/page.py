@@ -5,7 +5,16 @@ The stylesheet is injected by INSTALL_JS (not passed to `launch`) so that `creat
 gives the full UI, whoever launches it.
 """
 
+# One font for everything (chat, answers, sources, titles). Gradio's theme asks for Source Sans Pro
+# at 400 and 600, but its bundled 600 file is a fragment of a few glyphs, so bold text came out in a
+# fallback font with the odd capital in Source Sans. Here the complete Regular and Bold files that
+# Gradio ships (served under static/fonts/) make one family, bold for every weight above 500.
 CSS = """
+@font-face { font-family: 'RAG Sans'; font-style: normal; font-weight: 100 500; font-display: swap;
+  src: url('static/fonts/SourceSansPro/SourceSansPro-Regular.woff2') format('woff2'); }
+@font-face { font-family: 'RAG Sans'; font-style: normal; font-weight: 501 900; font-display: swap;
+  src: url('static/fonts/SourceSansPro/SourceSansPro-Bold.woff2') format('woff2'); }
+:root, .dark, .gradio-container { --font: 'RAG Sans', 'Source Sans Pro', ui-sans-serif, system-ui, sans-serif; }
 .rag-question { white-space: pre-wrap; overflow-wrap: anywhere; }
 a.rag-cite { font-weight: 600; text-decoration: none; border-radius: 3px; padding: 0 1px; }
 a.rag-cite:hover, a.rag-cite:focus-visible { background: var(--color-accent-soft); outline: none; }
@@ -14,7 +23,7 @@ a.rag-cite:hover, a.rag-cite:focus-visible { background: var(--color-accent-soft
 #rag-card { position: fixed; z-index: 1000; max-width: min(420px, calc(100vw - 16px)); padding: 10px 12px;
   border-radius: 8px; background: var(--background-fill-primary, #fff); color: var(--body-text-color, #111);
   border: 1px solid var(--border-color-primary, #ccc); box-shadow: 0 6px 24px rgba(0,0,0,.25);
-  font-size: 14px; line-height: 1.45; pointer-events: none; }
+  font-family: var(--font); font-size: 14px; line-height: 1.45; pointer-events: none; }
 #rag-card[hidden] { display: none; }
 #rag-card .rag-card-title { font-weight: 600; }
 #rag-card .rag-card-where { font-size: 12px; opacity: .75; margin-bottom: 6px; }

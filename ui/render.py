@@ -15,6 +15,8 @@ from urllib.parse import quote, unquote
 
 CITE_PREFIX = "#rag-cite="
 _MARKER = re.compile(r"\[(\d+)\]")
+_RUN_AT_END = re.compile(r" ((?:\[\d+\])+)$")  # the markers after a statement: " [1]", or " [1][2]" (LLM)
+_RUN = re.compile(r"(?<= )(?:\[\d+\])+(?= )")  # the same inside the text: the next statement follows a space
 _e = html.escape
 
 
@@ -56,14 +58,16 @@ def answer_html(ans, titles: dict[str, str] | None = None) -> str:
     titles = titles or {}
     by_n = {c.n: c for c in ans.citations}
 
-    def link(m: re.Match) -> str:
-        c = by_n.get(int(m.group(1)))
-        if not c:
-            return m.group(0)
+    def link(n: int) -> str:
+        c = by_n[n]
         label = _e(f"Source {c.n}: {titles.get(c.source) or c.source}, {c.location}", quote=True)
-        return f'<a class="rag-cite" href="{_href(c)}" aria-label="{label}">{m.group(0)}</a>'
+        return f'<a class="rag-cite" href="{_href(c)}" aria-label="{label}">[{n}]</a>'
 
-    body = _MARKER.sub(link, _e(ans.text, quote=False)).replace("\n", "<br>")
+    out, at = [], 0
+    for start, end, n in marker_spans(ans.text, ans.citations):
+        out += [_e(ans.text[at:start], quote=False), link(n)]
+        at = end
+    body = "".join(out + [_e(ans.text[at:], quote=False)]).replace("\n", "<br>")
     parts = [f'<div class="rag-answer">{body}</div>']
     if ans.notice:
         parts.append(_notice_html(ans.notice))
@@ -73,10 +77,35 @@ def answer_html(ans, titles: dict[str, str] | None = None) -> str:
             f'<span class="rag-src-title">{_e(titles.get(c.source) or c.source)}</span></a>, '
             f'<span class="rag-src-where">{_e(c.location)}</span>'
             f'<span class="rag-src-file" hidden>{_e(c.source)}</span>'
-            f"<br><q>{_e(readable(c.text or c.quote))}</q></li>"
+            + (f'<br><span class="rag-src-context">{_e(c.context)}</span>' if c.context else "")
+            + f"<br><q>{_e(readable(c.text or c.quote))}</q></li>"
             for c in ans.citations)
         parts.append(f'<div class="rag-sources"><strong>Sources</strong><ul>{items}</ul></div>')
     return "\n".join(parts)
+
+
+def marker_spans(text: str, citations) -> list[tuple[int, int, int]]:
+    """(start, end, n) of each [n] marker the answer placed, not the documents' own "[2]" in quoted text.
+
+    The answer is statements each followed by its run of markers, joined by spaces ("sentence [1]
+    sentence [2]"; an LLM's checked claims "claim [1][2] claim [1]", which hold no other markers).
+    Read from the end back: a run ends the text, and a statement that is its cited sentence word for
+    word is stepped over whole, so a marker inside it stays text even when its number is cited too.
+    """
+    by_n = {c.n: c for c in citations}
+    spans, pos = [], len(text)
+    while m := _RUN_AT_END.search(text, 0, pos):
+        nums = [int(x) for x in _MARKER.findall(m.group(1))]
+        if not all(n in by_n for n in nums):
+            break
+        spans += [(m.start(1) + i.start(), m.start(1) + i.end(), int(i.group(1)))
+                  for i in _MARKER.finditer(m.group(1))]
+        said = next((t for t in (by_n[n].text for n in nums) if t and text.endswith(t, 0, m.start())), "")
+        runs = list(_RUN.finditer(text, 0, m.start() - len(said)))  # the run before this statement
+        if not runs:
+            break
+        pos = runs[-1].end()
+    return sorted(spans)
 
 
 def partial_html(text: str, notice: str = "") -> str:

@@ -7,12 +7,14 @@ Not here: gradio (`ui.app`), the HTML itself (`ui.render`), PDF pages (`ui.pdf_v
 """
 from __future__ import annotations
 
+import html
 import os
 import threading
 from datetime import datetime
 from pathlib import Path
 
 from rag import RagError
+from rag.errors import public_message
 from rag.types import location
 
 from .render import parse_cite_token, source_view_html
@@ -67,12 +69,19 @@ class Shelf:
             self._read[key] = doc
         return doc
 
+    def message(self, e: BaseException) -> str:
+        """An error as the user reads it: without the server's folders."""
+        return public_message(e, self.assistant.config.server_folders)
+
     def view_html(self, token: str) -> str:
         """The viewer on a citation token: for a PDF its page drawn with the span boxed, and the text
         with the span marked (the page's text for a PDF, else the whole document)."""
         try:
             source, start, end = parse_cite_token(token)
-            doc = self.document(source)
+            try:
+                doc = self.document(source)
+            except FileNotFoundError:  # an answer outlives the file it cites
+                return _note(f"This document was removed from the collection ({source}), so it cannot be shown.")
             text = doc.text
             page = doc.page_at(start)
             where = location(page, text.count("\n", 0, start) + 1, text.count("\n", 0, max(start, end - 1)) + 1)
@@ -87,4 +96,9 @@ class Shelf:
                 return source_view_html(source, text, start, end, where, title, view, page, doc.pages[page - 1])
             return source_view_html(source, text, start, end, where, title)
         except (ValueError, RagError, OSError) as e:
-            return f"<p>Cannot show this source: {e}</p>"
+            return _note(f"Cannot show this source: {self.message(e)}")
+
+
+def _note(text: str) -> str:
+    return f'<p class="rag-note">{html.escape(text)}</p>'
+

@@ -2,7 +2,7 @@
 
 Handlers are thin: they parse (pydantic), call the thread-safe `Assistant` / `Library` from the
 threadpool (sync endpoints), and shape the result (`rag.http.schemas`). Every error leaves as
-OpenAI's JSON error shape with the status from `STATUS`; never a traceback.
+OpenAI's JSON error shape with the status from `STATUS`; never a traceback, never a server path.
 """
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..documents import check_name, remove_document, save_upload
+from ..documents import check_name, check_writable, remove_document, save_upload
 from ..errors import (ConflictError, DocumentError, IndexBusyError, IndexStateError, InvalidFilterError,
-                      InvalidQuestionError, LLMError, NotFoundError, RagError, StoreUnavailableError, TooLargeError)
+                      InvalidQuestionError, LLMError, NotFoundError, RagError, ReadOnlyError, StoreUnavailableError,
+                      TooLargeError, public_message)
 from ..filters import Filters
 from ..library import Library
 from ..read import MAX_FILE_BYTES
@@ -38,6 +39,7 @@ STATUS: dict[type, tuple[int, str]] = {
     InvalidQuestionError: (400, "invalid_request_error"),
     InvalidFilterError: (400, "invalid_request_error"),
     DocumentError: (400, "invalid_request_error"),
+    ReadOnlyError: (403, "permission_error"),
     NotFoundError: (404, "not_found_error"),
     IndexBusyError: (409, "conflict_error"),
     ConflictError: (409, "conflict_error"),
@@ -106,6 +108,7 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
     """The app, not started (tests and `serve` run it with uvicorn). keys: accepted API keys, () for none."""
     library = library or Library()
     jobs = IngestJobs(library)
+    folders = library.config.server_folders  # kept out of error messages
     app = FastAPI(title="rag-offline", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.library, app.state.jobs = library, jobs
 
@@ -113,7 +116,7 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
     @app.exception_handler(RagError)
     async def _rag_error(request, e: RagError):
         status, type_ = status_of(e)
-        return _error_response(status, str(e), type_, type(e).__name__)
+        return _error_response(status, public_message(e, folders), type_, type(e).__name__)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, e: RequestValidationError):
@@ -158,7 +161,7 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
             return JSONResponse(schemas.completion(req, ans))
         pieces = assistant.stream(question, history, k=req.k, mode=req.mode, filters=filters)
         first = next(pieces)  # bad questions and filters fail here, as a JSON error, not mid-stream
-        return StreamingResponse(_sse(req, first, pieces), media_type="text/event-stream",
+        return StreamingResponse(_sse(req, first, pieces, folders), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     # -- collections -----------------------------------------------------------------------------
@@ -185,6 +188,7 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
 
     @app.post("/v1/collections/{name}/documents", status_code=202)
     async def upload(name: str, request: Request, ingest: bool = True):
+        await run_in_threadpool(_writable, library, name)  # before the body is read
         form = await request.form(max_files=100)
         files = [(f.filename or "", await f.read()) for _, f in form.multi_items() if hasattr(f, "read")]
         await form.close()
@@ -195,7 +199,7 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
     @app.delete("/v1/collections/{name}/documents", status_code=202)
     @app.delete("/v1/collections/{name}/documents/{source:path}", status_code=202)
     def delete_document(name: str, source: str, ingest: bool = True):  # the path, or ?source=
-        docs = Path(library.get(name).config.docs_dir)
+        docs = _writable(library, name)
         if not (docs / source).is_file():
             raise NotFoundError(f"no document {source!r} in collection {name!r}")
         remove_document(docs, source)
@@ -217,7 +221,7 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
     return app
 
 
-def _sse(req: schemas.ChatRequest, first, pieces):
+def _sse(req: schemas.ChatRequest, first, pieces, folders=()):
     """OpenAI's chunk stream: role, content pieces, a closing chunk with citations, then [DONE]."""
     cid, created = schemas.completion_id(), int(time.time())
 
@@ -237,7 +241,8 @@ def _sse(req: schemas.ChatRequest, first, pieces):
         status, type_ = status_of(e)
         if status == 500:
             log.exception("error while streaming")
-        yield event(schemas.error(str(e) if status != 500 else "internal error", type_, type(e).__name__))
+        yield event(schemas.error(public_message(e, folders) if status != 500 else "internal error", type_,
+                                  type(e).__name__))
     yield "data: [DONE]\n\n"
 
 
@@ -253,10 +258,15 @@ def _chain(first, rest):
     yield from rest
 
 
+def _writable(library: Library, name: str) -> Path:
+    """The documents folder of collection `name`; 404 for an unknown one, 403 for the bundled demo set."""
+    return check_writable(library.get(name).config.docs_dir)
+
+
 def _save_and_ingest(library: Library, jobs: IngestJobs, name: str, files: list[tuple[str, bytes]],
                      ingest: bool) -> dict:
     """Save every file or none (an earlier file of a failed upload is rolled back), then ingest."""
-    docs = Path(library.get(name).config.docs_dir)
+    docs = _writable(library, name)
     names = [check_name(filename) for filename, _ in files]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # the second would silently overwrite the first

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..errors import ConflictError
+from ..errors import ConflictError, public_message
 from ..library import Library
 from ..types import IngestProgress, IngestReport
 
@@ -58,7 +58,7 @@ class IngestJobs:
             try:
                 job.report, job.error = assistant.ingest(progress=False, on_progress=on_progress), ""
             except Exception as e:  # reported through the status endpoint; the server keeps serving
-                job.error = str(e) or type(e).__name__
+                job.error = public_message(e, self.library.config.server_folders)
             with self._lock:
                 if job.again:
                     job.again = False
