@@ -176,7 +176,11 @@ def loss_of(model, tok, batch):
     return bce + lw, float(bce.detach()), float(lw.detach())
 
 
-def train(groups: list[dict], out: Path, minutes: float, epochs: int = EPOCHS, log=print) -> dict:
+def train(groups: list[dict], out: Path, minutes: float, epochs: int = EPOCHS, log=print,
+          resume: int = 0) -> dict:
+    """Fine-tune; `resume` > 0 starts from `out`/model.pt and skips the plan's first `resume` batches
+    (the same seed gives the same plan), with a fresh optimizer and a new warm-up over the rest:
+    a run that the wall-time cap cut short is finished in a second leg."""
     import torch
     from rag.embed import model_path
 
@@ -184,12 +188,14 @@ def train(groups: list[dict], out: Path, minutes: float, epochs: int = EPOCHS, l
     torch.set_num_threads(2)
     rng = random.Random(SEED)
     model = build_model(model_path())
+    if resume:
+        model.load_state_dict(torch.load(out / "model.pt", map_location="cpu"))
     model.train()
     tok = tokenizer()
     head = list(model.head.parameters())
     body = [p for n, p in model.named_parameters() if not n.startswith("head.")]
     opt = torch.optim.AdamW([{"params": body, "lr": LR}, {"params": head, "lr": HEAD_LR}], weight_decay=0.01)
-    plan = [b for _ in range(epochs) for b in batches(groups, rng)]
+    plan = [b for _ in range(epochs) for b in batches(groups, rng)][resume:]
     total = [len(plan)]
     warm = max(1, int(WARMUP * len(plan)))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -218,7 +224,7 @@ def train(groups: list[dict], out: Path, minutes: float, epochs: int = EPOCHS, l
             break
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "model.pt")
-    return {"steps": step, "planned_steps": len(plan), "minutes": round((time.perf_counter() - t0) / 60, 1)}
+    return {"steps": step, "planned_steps": len(plan), "resumed_after": resume, "minutes": round((time.perf_counter() - t0) / 60, 1)}
 
 
 # -- export --------------------------------------------------------------------------------------
@@ -270,6 +276,8 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=EPOCHS)
     p.add_argument("--work", default=str(WORK), help="folder for the torch weights and the log")
     p.add_argument("--out", default=str(ROOT / "rag" / "models"), help="folder for relevance.onnx")
+    p.add_argument("--resume", type=int, default=0, metavar="STEPS",
+                   help="continue the weights in --work after their first STEPS batches")
     p.add_argument("--export-only", action="store_true", help="export the weights already in --work")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -291,7 +299,7 @@ def main(argv=None) -> int:
     if not args.export_only:
         log(f"training on {len(groups)} groups, {sum(len(x['texts']) for x in groups)} pairs, "
             f"budget {args.minutes} min")
-        info = train(groups, work, args.minutes, args.epochs, log)
+        info = train(groups, work, args.minutes, args.epochs, log, resume=args.resume)
         log(f"trained: {info}")
     ex = export(work / "model.pt", Path(args.out) / "relevance.onnx", check)
     log(f"exported: {ex}")
