@@ -453,17 +453,18 @@ def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:
 
 
 def _follow_up_order(ranked: list[Scored], own: frozenset, previous: str) -> list[Scored]:
-    """A follow-up wants something new, about what it names itself: sentences of the previous
-    answer go last, and sentences holding one of the follow-up's own words go first, so the
+    """A follow-up is about what it names itself: sentences holding one of its own words go first,
+    and sentences of the previous answer that hold none of them are left out (said already), so the
     history (which also matches the earlier answer) never pushes out the sentence that answers.
     No dev set has follow-ups: this mechanism is checked by tests/test_answerer.py."""
     prev = terms.normalize(previous)
 
-    def key(s: Scored):
-        said = bool(prev) and terms.normalize(s.record.text) in prev
-        return (not said, bool(own & s.terms), s.logit)
+    def repeat(s: Scored) -> bool:  # said before and not about what the follow-up names: not again
+        return bool(prev) and terms.normalize(s.record.text) in prev and not own & s.terms
 
-    return sorted(ranked, key=key, reverse=True)
+    # ("Where is it located?" after an answer that said where: that sentence answers it again)
+    order = sorted(ranked, key=lambda s: (bool(own & s.terms), s.logit), reverse=True)
+    return [s for s in order if not repeat(s)] or order
 
 
 def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
@@ -562,7 +563,9 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
     conflict = len(sources) > 1 and any(_conflicting(a, b, q_terms, differ_overlap, number_question)
                                         for a in chosen for b in chosen)
     if len(sources) == 1:
-        chosen = sorted(chosen, key=lambda c: c.record.meta["start"])  # one source: read in document order
+        # one source: the best sentence first (the answer's first sentence answers the question), the
+        # others after it in document order
+        chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: c.record.meta["start"])
     cites = [citation(n, s.record, s.prob) for n, s in enumerate(chosen, 1)]
     said = [_statement(question, s.record) for s in chosen]
     if conflict:
