@@ -234,6 +234,17 @@ def markdown(result: dict, base: dict | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cut(result: dict, half: str) -> dict:
+    """A run's numbers for one half of its questions (the records carry their half)."""
+    if half == "all":
+        return result
+    out = {**result, "half": half, "systems": {}}
+    for name, res in result["systems"].items():
+        recs = [r for r in res["records"] if r["half"] == half]
+        out["systems"][name] = {**res, "summary": summary(recs), "records": recs}
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.reports", description=__doc__.split("\n\n")[0])
     p.add_argument("--half", choices=["tune", "held", "all"], default="held")
@@ -241,7 +252,16 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="write the numbers and per-question records as JSON here")
     p.add_argument("--md", help="also write this markdown page (e.g. eval/REPORTS.md)")
     p.add_argument("--before", help="a results JSON of an earlier commit, shown beside this run in --md")
+    p.add_argument("--render", metavar="JSON", help="write --md from a results JSON of an earlier run "
+                                                    "(its records cut to --half), running nothing")
     args = p.parse_args(argv)
+    if args.render:
+        result = _cut(json.loads(Path(args.render).read_text()), args.half)
+        base = _cut(json.loads(Path(args.before).read_text()), args.half) if args.before else None
+        print(table(result))
+        if args.md:
+            Path(args.md).write_text(markdown(result, base), encoding="utf-8")
+        return 0
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     docs = docs_folder()

@@ -10,8 +10,8 @@ Nothing heavy is imported here; models and stores load on first use.
 from .assistant import Assistant, ask
 from .config import Config
 from .errors import (ConflictError, DocumentError, IndexBusyError, IndexMismatchError, IndexStateError,
-                     InvalidFilterError, InvalidQuestionError, LLMError, NotFoundError, RagError, ReadOnlyError,
-                     StoreUnavailableError)
+                     IngestCancelledError, InvalidFilterError, InvalidQuestionError, LLMError, NotFoundError, RagError,
+                     ReadOnlyError, StoreUnavailableError)
 from .filters import Filters
 from .library import Library
 from .read import Document, read_document
@@ -20,6 +20,6 @@ from .types import Answer, Citation, DocumentInfo, Hit, IngestProgress, IngestRe
 __all__ = [
     "ask", "Assistant", "Library", "Filters", "Answer", "Citation", "Notice", "Hit", "DocumentInfo", "IngestProgress", "IngestReport", "Config", "read_document", "Document",
     "RagError", "InvalidQuestionError", "DocumentError", "IndexStateError", "IndexMismatchError",
-    "IndexBusyError", "LLMError", "InvalidFilterError", "NotFoundError", "ConflictError", "StoreUnavailableError",
-    "ReadOnlyError",
+    "IndexBusyError", "IngestCancelledError", "LLMError", "InvalidFilterError", "NotFoundError", "ConflictError",
+    "StoreUnavailableError", "ReadOnlyError",
 ]

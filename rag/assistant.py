@@ -19,15 +19,19 @@ from .config import Config
 from .embed import Embedder, make_embedder
 from .errors import InvalidQuestionError, RagError
 from .filters import Filters
-from .ingest import Ingestor, ProgressFn
+from .ingest import Ingestor, ProgressFn, scan
 from .lexical import LexicalIndex
-from .read import Document, read_document
+from .read import Document
+from .read.worker import Limits, Reader
 from .retrieve import hybrid_search, with_sentences
 from .store import FileRecord, Store
 from .types import Answer, DocumentInfo, Hit, IngestReport, Notice
 
 
 NO_MATCH = "No document matches the filters, so there is nothing to answer from. Widen or remove the filters."
+NOT_YET = ("not indexed yet: added after the last ingest, or an ingest was cut short (a server killed mid-ingest); "
+           "the next ingest reads it")
+WAITING = "waiting for the ingest that is running"
 
 
 class Assistant:
@@ -62,14 +66,38 @@ class Assistant:
         self._lexical: LexicalIndex | None = None
         self._generation = -1
         self._doc_metas: tuple[int, dict[str, dict]] = (-2, {})  # (generation, source -> metadata), for filters
+        self.last_report: IngestReport | None = None  # of this object's latest ingest (why files were skipped)
+        self._ingesting = 0  # ingests running through this object
 
     # -- indexing ---------------------------------------------------------------------------
-    def ingest(self, progress: bool = True, on_progress: ProgressFn | None = None) -> IngestReport:
-        """Bring the index up to date with the documents folder (only changed files are re-read)."""
-        report = Ingestor(self.config, self.store, self.embedder).run(progress=progress, on_progress=on_progress)
+    def ingest(self, progress: bool = True, on_progress: ProgressFn | None = None,
+               cancel: threading.Event | None = None) -> IngestReport:
+        """Bring the index up to date with the documents folder (only changed files are re-read).
+        Setting `cancel` stops it early (IngestCancelledError); the index stays consistent."""
         with self._lock:
-            self._generation = -1  # reload manifest and BM25 on next use
+            self._ingesting += 1
+        try:
+            report = Ingestor(self.config, self.store, self.embedder, cancel).run(progress=progress,
+                                                                                 on_progress=on_progress)
+        finally:
+            with self._lock:
+                self._ingesting -= 1
+                self._generation = -1  # reload manifest and BM25 on next use
+        self.last_report = report
         return report
+
+    def pending(self) -> list[tuple[str, str]]:
+        """Files in the documents folder that are not in the index, sorted, each with why: what the
+        last ingest said (unsupported, unreadable, over a limit), that an ingest is reading it now, or
+        that none has yet (it came after the last one, or one was cut short)."""
+        files, skipped = scan(Path(self.config.docs_dir))
+        live = set()
+        if self.store.state() == "ok":
+            live = {s for s, r in self.store.manifest().items() if r.sha and not r.deleting}
+        said = dict(self.last_report.skipped) if self.last_report else {}
+        out = [(f.source, WAITING if self._ingesting else said.get(f.source, NOT_YET))
+               for f in files if f.source not in live]
+        return sorted(out + skipped)
 
     def _ensure_ready(self) -> tuple[dict[str, FileRecord], LexicalIndex | None]:
         with self._lock:
@@ -222,12 +250,13 @@ class Assistant:
         return out
 
     def document(self, source: str) -> Document:
-        """The document `source` as read for indexing: citations into it point into its `text`."""
+        """The document `source` as read for indexing (and within the same limits): citations into it
+        point into its `text`."""
         docs = Path(self.config.docs_dir).resolve()
         path = (docs / source).resolve()
         if docs not in path.parents:
             raise RagError(f"{source!r} is not inside the documents folder")
-        return read_document(path, source)
+        return Reader(Limits.of(self.config)).read(path, source)
 
     def source_text(self, source: str) -> str:
         """The text citations into `source` point into (the decoded file, or the text extracted from it)."""

@@ -2,7 +2,7 @@
 
 Environment: RAG_DOCS_DIR, RAG_INDEX_DIR, RAG_CHROMA_URL, RAG_TOP_K, RAG_EMBEDDER,
 RAG_LLM (none|openai|ollama), RAG_LLM_BASE_URL, RAG_LLM_MODEL, RAG_LLM_API_KEY, RAG_LLM_TIMEOUT,
-RAG_COLLECTION, RAG_COLLECTIONS_DIR.
+RAG_COLLECTION, RAG_COLLECTIONS_DIR, RAG_READ_SECONDS, RAG_READ_MEMORY_MB, RAG_MAX_PAGES.
 
 Collections: "default" is the documents folder above with its index; any other name lives under
 `collections_dir` (the data directory) as <name>/docs and <name>/index, with Chroma collection names of
@@ -41,6 +41,9 @@ _ENV = {
     "llm_timeout": ("RAG_LLM_TIMEOUT", float),
     "collection": ("RAG_COLLECTION", str),
     "collections_dir": ("RAG_COLLECTIONS_DIR", Path),
+    "read_seconds": ("RAG_READ_SECONDS", float),
+    "read_memory_mb": ("RAG_READ_MEMORY_MB", int),
+    "max_pages": ("RAG_MAX_PAGES", int),
 }
 
 
@@ -70,6 +73,11 @@ class Config:
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout: float = 60.0
+    # Reading one document (`rag.read.worker`): time budget, the reader's memory cap, PDF pages.
+    # None -> the measured defaults there (README, "Limits").
+    read_seconds: float | None = None
+    read_memory_mb: int | None = None
+    max_pages: int | None = None
 
     @classmethod
     def load(cls, **overrides) -> "Config":
@@ -111,6 +119,9 @@ class Config:
             raise RagError("overlap_tokens must be >= 0 and smaller than chunk_tokens")
         if self.top_k < 1:
             raise RagError("top_k must be at least 1")
+        for name in ("read_seconds", "read_memory_mb", "max_pages"):
+            if getattr(self, name) is not None and getattr(self, name) <= 0:
+                raise RagError(f"{name} must be positive")
 
     @property
     def chroma_prefix(self) -> str:

@@ -27,6 +27,10 @@ class IndexBusyError(IndexStateError):
     """Another ingest holds the index lock."""
 
 
+class IngestCancelledError(RagError):
+    """An ingest was stopped before its end (its collection is being deleted); the index stays consistent."""
+
+
 class LLMError(RagError):
     """An LLM backend failed, timed out, or gave an unusable reply."""
 

@@ -5,7 +5,10 @@ version next to the old one and then switched over in the manifest; deleted file
 Commit protocol (see `rag.store`): mark `pending` -> write chunks and sentences -> manifest
 points at the new hash (the commit) -> delete the old version. A run killed anywhere leaves the
 old version live; the next run rolls back what was pending and finishes what was being deleted.
-One ingest per index at a time (a file lock); queries may run throughout.
+One ingest per index at a time (a file lock); queries may run throughout. Files are read within the
+limits of `rag.read.worker` (time, memory, pages), so one pathological file is skipped, not stalled on;
+a set `cancel` event stops the run between steps (IngestCancelledError), leaving what a kill leaves.
+Each run first removes the temporary files of uploads that were cut short (`rag.documents.clean_uploads`).
 Not here: reading one file (`rag.read`), chunking (`rag.chunk`).
 """
 from __future__ import annotations
@@ -14,6 +17,7 @@ import fcntl
 import inspect
 import logging
 import os
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,10 +28,12 @@ import numpy as np
 
 from .chunk import Chunk, LineIndex, chunk_document
 from .config import SUPPORTED_SUFFIXES, Config
+from .documents import clean_uploads
 from .embed import Embedder, word_piece_tokenizer
-from .errors import DocumentError, IndexBusyError, IndexStateError
+from .errors import DocumentError, IndexBusyError, IndexStateError, IngestCancelledError
 from .lexical import LexicalIndex
-from .read import Document, file_sha, read_document
+from .read import Document, file_sha
+from .read.worker import Limits, Reader
 from .store import FileRecord, Store, chunk_meta, is_live, sentence_id
 from .types import IngestProgress, IngestReport
 
@@ -111,8 +117,12 @@ class _Tracker:
 
 
 class Ingestor:
-    def __init__(self, cfg: Config, store: Store, embedder: Embedder):
-        self.cfg, self.store, self.embedder = cfg, store, embedder
+    def __init__(self, cfg: Config, store: Store, embedder: Embedder, cancel: threading.Event | None = None):
+        self.cfg, self.store, self.embedder, self.cancel = cfg, store, embedder, cancel
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise IngestCancelledError("the ingest was cancelled")
 
     def run(self, progress: bool = True, on_progress: ProgressFn | None = None, lock_wait_s: float = 600.0) -> IngestReport:
         t0 = time.perf_counter()
@@ -126,6 +136,7 @@ class Ingestor:
             if state != "ok":
                 self.store.create(reset=state == "mismatch")
             manifest = self._recover(self.store.manifest())
+            _clean_uploads(Path(self.cfg.docs_dir))
             if on_progress:
                 on_progress(IngestProgress("scan"))
             files, skipped = scan(Path(self.cfg.docs_dir))
@@ -133,6 +144,7 @@ class Ingestor:
             removed = sorted(s for s in manifest if s not in present)
             todo, unchanged = [], []
             for f in files:
+                self._check_cancel()
                 try:
                     sha = file_sha(f.path)
                 except OSError as e:
@@ -195,14 +207,16 @@ class Ingestor:
         from tqdm.auto import tqdm
 
         tok = word_piece_tokenizer()
+        reader = Reader(Limits.of(self.cfg), self.cancel)
         done: list[tuple[str, int]] = []
         batch: list[tuple[Document, list[Chunk]]] = []
         bar = tqdm(total=len(todo), desc="ingest", unit="file", disable=not progress or not todo)
         track = _Tracker(len(todo), on_progress)
         for f in todo:
+            self._check_cancel()
             track.report("read", f.source)
             try:
-                doc = read_document(f.path, f.source)
+                doc = reader.read(f.path, f.source)
                 chunks = chunk_document(doc, tok, self.cfg.chunk_tokens, self.cfg.overlap_tokens)
                 if not chunks:
                     raise DocumentError("no content found (only page furniture or blank pages)")
@@ -228,6 +242,7 @@ class Ingestor:
         return done
 
     def _commit(self, batch: list[tuple[Document, list[Chunk]]], manifest, track: _Tracker) -> list[tuple[str, int]]:
+        self._check_cancel()
         # 1. intent: a crash from here on rolls these versions back
         self.store.set_files({doc.source: FileRecord(manifest[doc.source].sha if doc.source in manifest else "",
                                                      pending=doc.sha) for doc, _ in batch})
@@ -239,6 +254,7 @@ class Ingestor:
         last = [0.0]
 
         def embedded(done: int, total: int) -> None:  # a large file's progress moves as it embeds
+            self._check_cancel()  # (what is stored so far is rolled back by the next run, as after a kill)
             if done == total or done / total - last[0] >= 0.02:  # at most ~50 reports per batch of files
                 last[0] = done / total
                 track.report("embed", name, len(batch), share * done / total, round(len(chunks) * done / total))
@@ -260,6 +276,11 @@ class Ingestor:
         track.chunks_done += len(chunks)
         track.committed += len(batch)
         return [(doc.source, len(cs)) for doc, cs in batch]
+
+
+def _clean_uploads(docs_dir: Path) -> None:
+    for name in clean_uploads(docs_dir):
+        log.warning("removed %s, the temporary file of an upload that was cut short", name)
 
 
 def _embed(embedder: Embedder, texts: list[str], on_batch) -> np.ndarray:

@@ -72,9 +72,47 @@ def test_empty_or_unreadable_content_changes_nothing(docs, data):
     assert listing(docs) == ["keep.txt"]
 
 
-def test_a_broken_pdf_is_refused(docs):
-    with pytest.raises(DocumentError):
-        save_upload(docs, "paper.pdf", b"%PDF-1.4 this is not really a pdf")
+def test_an_upload_is_checked_without_being_parsed(docs):
+    """What can be told without parsing is refused at once; a broken file with the right signature is
+    saved, and the ingest (in its worker) says why it is not indexed (tests/test_bounded_reading.py)."""
+    with pytest.raises(DocumentError, match="no %PDF header"):
+        save_upload(docs, "paper.pdf", b"this is not a pdf at all")
+    with pytest.raises(DocumentError, match="cannot parse DOCX"):
+        save_upload(docs, "memo.docx", b"PK but not a zip")
+    assert listing(docs) == ["keep.txt"]
+    save_upload(docs, "paper.pdf", b"%PDF-1.4 this is not really a pdf")
+    assert listing(docs) == ["keep.txt", "paper.pdf"]
+
+
+def test_a_docx_bomb_is_refused_from_its_zip_directory(docs):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<w:p/>" * 2_000_000)  # 12 MB that pack to a few KB
+    with pytest.raises(DocumentError, match="over the limit of 100"):
+        save_upload(docs, "bomb.docx", buf.getvalue())
+    assert listing(docs) == ["keep.txt"]
+
+
+def test_temporary_files_of_cut_short_uploads_are_cleaned_but_not_a_live_one(docs):
+    import fcntl
+    import time
+
+    from rag.documents import clean_uploads
+
+    old = time.time() - 60
+    dead, live = docs / ".upload-dead.txt", docs / ".upload-live.txt"
+    for p in (dead, live):
+        p.write_text("half")
+        os.utime(p, (old, old))
+    (docs / ".upload-new.txt").write_text("just created")  # its upload may not hold its lock yet
+    with open(live, "rb") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # what save_upload holds while it writes
+        assert clean_uploads(docs) == [".upload-dead.txt"]
+    assert sorted(p.name for p in docs.glob(".upload-*")) == [".upload-live.txt", ".upload-new.txt"]
+    assert clean_uploads(docs, fresh_s=0) == [".upload-live.txt", ".upload-new.txt"]
     assert listing(docs) == ["keep.txt"]
 
 

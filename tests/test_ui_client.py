@@ -176,6 +176,24 @@ def test_documents_are_listed_by_title_with_relative_paths(served):
         assert rows[name][0] == d.title != name and rows[name][-1] == d.passages
 
 
+def test_files_not_indexed_are_listed_with_the_reason_and_can_be_removed(served):
+    """A file in the folder that the ingest cannot read (here copied there by hand) shows in the listing with
+    why it is not indexed, and it can be removed."""
+    a, url = served
+    broken = Path(a.config.docs_dir) / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really a pdf")
+    client = Client(url, verbose=False)
+    try:
+        status, _, table, _ = client.predict(api_name="/reindex")
+        assert "**broken.pdf** was not indexed: not a readable PDF" in status
+        row = next(r for r in table["data"] if r[1] == "broken.pdf")
+        assert row[0].startswith("Not indexed: not a readable PDF") and row[2] == "PDF" and row[-1] == 0
+        status, *_ = client.predict("broken.pdf", api_name="/remove")
+        assert "Removed" in status and not broken.exists()
+    finally:
+        broken.unlink(missing_ok=True)
+
+
 def test_saved_chats_keep_order_titles_and_collection():
     from ui import chats
 

@@ -99,7 +99,9 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         questions = examples if examples is not None else (SEED_EXAMPLES if SEED_FILES <= found else [])
         start = gr.update(placeholder=start_screen(docs, s.indexed_at()),
                           examples=[{"text": q} for q in questions] or None)
-        return start, documents.rows(docs), gr.update(choices=documents.choices(docs), value=None)
+        pending = s.pending()
+        return (start, documents.rows(docs) + documents.pending_rows(pending, s.docs_dir),
+                gr.update(choices=documents.choices(docs, pending), value=None))
 
     def messages(turns):
         out = []
@@ -353,7 +355,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         with gr.Tab("Documents"):
             folder = gr.Markdown(elem_id="rag-folder")
             table = gr.Dataframe(headers=documents.HEADERS, datatype=["str", "str", "str", "str", "number", "number"],
-                                 interactive=False, label="Indexed documents", elem_id="rag-docs")
+                                 interactive=False, label="Documents", elem_id="rag-docs")
             files_in = gr.File(file_count="multiple", type="filepath", elem_id="rag-upload",
                                label=f"Add documents ({' '.join(SUPPORTED_SUFFIXES)})")
             with gr.Row():

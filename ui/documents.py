@@ -34,9 +34,24 @@ def rows(docs) -> list[list]:
     return [[d.title, d.source, d.format.upper(), size_text(d.size), d.pages or "", d.passages] for d in docs]
 
 
-def choices(docs) -> list[tuple[str, str]]:
-    """(label, source) for the remove picker: the title, and the file when it says something more."""
-    return [(d.title if d.title == d.source else f"{d.title} ({d.source})", d.source) for d in docs]
+def pending_rows(pending, docs_dir) -> list[list]:
+    """Table rows for the files in the folder that are not in the index (`Assistant.pending`): the
+    reason stands in the title column, so the listing shows every file and what became of it."""
+    out = []
+    for source, why in pending:
+        try:
+            size = size_text((Path(docs_dir) / source).stat().st_size)
+        except OSError:
+            size = ""
+        out.append([f"Not indexed: {why}", source, Path(source).suffix.lstrip(".").upper(), size, "", 0])
+    return out
+
+
+def choices(docs, pending=()) -> list[tuple[str, str]]:
+    """(label, source) for the remove picker: the title, and the file when it says something more;
+    then the files that are not indexed, which can be removed too."""
+    return [(d.title if d.title == d.source else f"{d.title} ({d.source})", d.source) for d in docs] + \
+        [(f"{source} (not indexed)", source) for source, _ in pending]
 
 
 def size_text(n: int) -> str:

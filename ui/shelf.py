@@ -36,6 +36,13 @@ class Shelf:
             self._docs = self.assistant.documents()
         return self._docs
 
+    def pending(self) -> list[tuple[str, str]]:
+        """The folder's files that are not in the index, with why (`Assistant.pending`; no server paths)."""
+        try:
+            return [(source, self.message(RagError(why))) for source, why in self.assistant.pending()]
+        except RagError:  # the folder is gone (a deleted collection): nothing to list
+            return []
+
     def titles(self) -> dict[str, str]:
         return {d.source: d.title for d in self.documents()}
 

@@ -18,7 +18,8 @@ def create_app(library=None, *, keys: tuple[str, ...] = ()):
 def serve(host: str = "127.0.0.1", port: int = 8000, library=None, keys: tuple[str, ...] | None = None,
           warm: bool = True) -> None:
     """Run the API with uvicorn until interrupted. keys None: from RAG_API_KEYS / RAG_API_KEYS_FILE.
-    Refuses a host beyond loopback without keys (RagError)."""
+    Refuses a host beyond loopback without keys (RagError). Every collection is ingested in the background
+    as it starts (`IngestJobs.recover`): what a killed server left unindexed is indexed then."""
     import uvicorn
 
     from ..library import Library
@@ -29,4 +30,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, library=None, keys: tuple[s
     library = library or Library()
     if warm:  # load the model, the index and BM25 now rather than on the first request
         library.get().retrieve("warm up")
-    uvicorn.run(create_app(library, keys=keys), host=host, port=port, log_level="info")
+    app = create_app(library, keys=keys)
+    app.state.jobs.recover()
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..config import DEFAULT_COLLECTION
 from ..documents import check_name, check_writable, remove_document, save_upload
 from ..errors import (ConflictError, DocumentError, IndexBusyError, IndexStateError, InvalidFilterError,
                       InvalidQuestionError, LLMError, NotFoundError, RagError, ReadOnlyError, StoreUnavailableError,
@@ -33,6 +34,7 @@ from .jobs import IngestJobs
 log = logging.getLogger("rag.http")
 MAX_BODY_BYTES = 1 << 20  # JSON requests; uploads get UPLOAD_BYTES
 UPLOAD_BYTES = MAX_FILE_BYTES + (1 << 20)  # one file at the reader's limit plus the multipart framing
+CANCEL_WAIT_S = 60  # a cancelled ingest stops at its next step: a file, or a batch of passages embedded
 
 # error class -> (HTTP status, OpenAI error type); the first class in an exception's MRO wins
 STATUS: dict[type, tuple[int, str]] = {
@@ -176,8 +178,9 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
 
     @app.delete("/v1/collections/{name}")
     def delete_collection(name: str):
-        if jobs.running(name):
-            raise ConflictError(f"an ingest of collection {name!r} is running; delete it when it ends")
+        if name != DEFAULT_COLLECTION and not jobs.cancel(name, CANCEL_WAIT_S):  # (default: refused below)
+            raise ConflictError(f"the ingest of collection {name!r} did not stop within {CANCEL_WAIT_S} s; "
+                                "try again")
         library.delete(name)
         jobs.forget(name)
         return {"name": name, "deleted": True}

@@ -1,23 +1,29 @@
-"""Background ingest, one at a time per collection, with its latest progress and final report.
+"""Background ingest, one at a time per collection, with its latest progress, final report and the
+files still waiting (`Assistant.pending`).
 
 An upload or a removal while an ingest runs asks for one more run when it ends (so the new file
-is picked up); an explicit ingest request while one runs is a ConflictError (409).
+is picked up); an explicit ingest request while one runs is a ConflictError (409). Deleting a
+collection cancels its ingest (`cancel`). At server start `recover` brings every collection up to
+date: files a killed server had saved but not indexed are read then.
 Not here: the ingest itself (`rag.ingest`).
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
-from ..errors import ConflictError, public_message
+from ..errors import ConflictError, IngestCancelledError, RagError, public_message
 from ..library import Library
 from ..types import IngestProgress, IngestReport
+
+log = logging.getLogger("rag.http")
 
 
 @dataclass
 class _Job:
-    state: str = "idle"  # idle | running | done | failed
+    state: str = "idle"  # idle | running | done | failed | cancelled
     progress: IngestProgress | None = None
     report: IngestReport | None = None
     error: str = ""
@@ -25,6 +31,7 @@ class _Job:
     started: float = 0.0
     finished: float = 0.0
     done: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 class IngestJobs:
@@ -55,30 +62,59 @@ class IngestJobs:
             job.progress = p
 
         while True:
+            cancelled = False
             try:
-                job.report, job.error = assistant.ingest(progress=False, on_progress=on_progress), ""
+                job.report, job.error = assistant.ingest(progress=False, on_progress=on_progress,
+                                                         cancel=job.cancel), ""
+            except IngestCancelledError as e:
+                job.error, cancelled = str(e), True
             except Exception as e:  # reported through the status endpoint; the server keeps serving
                 job.error = public_message(e, self.library.config.server_folders)
             with self._lock:
-                if job.again:
+                if job.again and not cancelled:
                     job.again = False
                     continue
-                job.state = "failed" if job.error else "done"
+                job.state = "cancelled" if cancelled else "failed" if job.error else "done"
                 job.finished = time.time()
                 job.done.set()
                 return
 
-    def running(self, name: str) -> bool:
-        job = self._jobs.get(name)
-        return job is not None and job.state == "running"
+    def cancel(self, name: str, timeout: float) -> bool:
+        """Stop the running ingest of `name`, if any; whether none runs any more within `timeout` s."""
+        with self._lock:
+            job = self._jobs.get(name)
+            if job is None or job.state != "running":
+                return True
+            job.again = False
+            job.cancel.set()
+        return job.done.wait(timeout)
+
+    def recover(self) -> threading.Thread:
+        """Ingest every collection, one after another, in the background: what a server does when it
+        starts, so files saved but not indexed before a crash are indexed (or listed as pending with the
+        reason) and the temporary files of cut-short uploads removed."""
+        def run() -> None:
+            for name in self.library.names():
+                try:
+                    self.start(name, queue=True)
+                except RagError as e:  # e.g. deleted meanwhile: the others still get their turn
+                    log.warning("could not check collection %s: %s", name, e)
+                    continue
+                self.wait(name)
+
+        t = threading.Thread(target=run, daemon=True, name="ingest-recover")
+        t.start()
+        return t
 
     def forget(self, name: str) -> None:
         with self._lock:
             self._jobs.pop(name, None)
 
     def status(self, name: str) -> dict:
-        self.library.get(name)
-        return self._status(self._jobs.get(name) or _Job())
+        pending = self.library.get(name).pending()
+        folders = self.library.config.server_folders  # a reader's message may hold a path
+        return self._status(self._jobs.get(name) or _Job()) | {
+            "pending": [{"source": s, "reason": public_message(RagError(why), folders)} for s, why in pending]}
 
     def wait(self, name: str, timeout: float | None = None) -> bool:
         job = self._jobs.get(name)

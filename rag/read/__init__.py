@@ -5,7 +5,9 @@
     doc.metadata.title, doc.pages[:2], [doc.text[b.start:b.end] for b in doc.blocks[:3]]
 
 One module per format (`text`, `html`, `pdf`, `docx`); each returns a `Document` whose blocks
-leave out only what is not content (web-page furniture, running headers, page numbers).
+leave out only what is not content (web-page furniture, running headers, page numbers). Limits
+checked before the work: file size, PDF pages, a .docx's zip sizes and paragraphs; `worker` adds a
+time budget and a memory cap, and is how ingest reads. `check_upload` is what can be told without parsing.
 Not here: sentence splitting and chunking (`rag.chunk`), folders and the index (`rag.ingest`).
 """
 from __future__ import annotations
@@ -18,9 +20,12 @@ from ..errors import DocumentError
 from .document import READER_VERSION, Block, Document, Metadata
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are skipped with a message, not half-read
+# Ten times the longest real PDF measured (190 pages, README "Limits"): a 20 MB file can hold a million
+# empty pages, which the reader would walk one by one.
+MAX_PAGES = 2_000
 
-__all__ = ["read_document", "Document", "Block", "Metadata", "READER_VERSION", "MAX_FILE_BYTES",
-           "SUPPORTED_SUFFIXES", "file_sha"]
+__all__ = ["read_document", "check_upload", "Document", "Block", "Metadata", "READER_VERSION", "MAX_FILE_BYTES",
+           "MAX_PAGES", "SUPPORTED_SUFFIXES", "file_sha"]
 
 
 def file_sha(path: Path) -> str:
@@ -31,10 +36,32 @@ def file_sha(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_document(path: str | Path, source: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def check_upload(data: bytes, suffix: str) -> None:
+    """DocumentError for content that can be refused without parsing it: blank or binary text, a PDF
+    without its header, a .docx whose zip directory is over the limits. What an upload gets before it is
+    saved; reading it whole is the ingest's job, in a worker (`rag.read.worker`)."""
+    suffix = suffix.lower()
+    if suffix in (".txt", ".md", ".html", ".htm"):
+        from .text import _looks_binary
+
+        if _looks_binary(data):
+            raise DocumentError("binary content, not text")
+        if not data.strip():
+            raise DocumentError("no text in file")
+    elif suffix == ".pdf" and b"%PDF" not in data[:1024]:
+        raise DocumentError("not a PDF file (no %PDF header)")
+    elif suffix == ".docx":
+        from .docx import check_zip
+
+        check_zip(data, body=False)
+
+
+def read_document(path: str | Path, source: str | None = None, max_bytes: int = MAX_FILE_BYTES,
+                  max_pages: int | None = MAX_PAGES) -> Document:
     """Read `path` into a Document or raise DocumentError saying why not.
 
-    `source` is the name citations show (default: the file name).
+    `source` is the name citations show (default: the file name). In this process and without a time
+    limit: ingest reads through `rag.read.worker`, which bounds time and memory too.
     """
     path = Path(path)
     source = source or path.name
@@ -58,7 +85,7 @@ def read_document(path: str | Path, source: str | None = None, max_bytes: int = 
     elif suffix == ".pdf":
         from .pdf import read_pdf
 
-        doc = read_pdf(data, source, sha)
+        doc = read_pdf(data, source, sha, max_pages)
     elif suffix == ".docx":
         from .docx import read_docx
 

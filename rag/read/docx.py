@@ -22,8 +22,10 @@ MAX_RATIO = 100  # expanded / compressed, over the whole archive
 MAX_PARAGRAPHS = 200_000
 
 
-def check_zip(data: bytes) -> None:
-    """DocumentError naming the limit when a .docx would expand past what a real document needs."""
+def check_zip(data: bytes, body: bool = True) -> None:
+    """DocumentError naming the limit when a .docx would expand past what a real document needs. The sizes
+    come from the zip's directory; `body` also counts the paragraphs, which unpacks the body's XML (an
+    upload is checked without it, ingest with it)."""
     import zipfile
 
     try:
@@ -39,11 +41,13 @@ def check_zip(data: bytes) -> None:
     if expanded / packed > MAX_RATIO:
         raise DocumentError(f"the DOCX expands {expanded / packed:.0f} times its packed size, over the limit of "
                             f"{MAX_RATIO} (a decompression bomb, not a document)")
+    if not body:
+        return
     try:
-        body = z.read("word/document.xml")
+        xml = z.read("word/document.xml")
     except KeyError:
         return  # not a Word body: python-docx says so below
-    paragraphs = body.count(b"<w:p>") + body.count(b"<w:p ") + body.count(b"<w:p/>")
+    paragraphs = xml.count(b"<w:p>") + xml.count(b"<w:p ") + xml.count(b"<w:p/>")
     if paragraphs > MAX_PARAGRAPHS:
         raise DocumentError(f"the DOCX has {paragraphs:,} paragraphs, over the limit of {MAX_PARAGRAPHS:,}")
 

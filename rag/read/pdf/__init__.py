@@ -99,12 +99,14 @@ def _title(meta: dict, text: str, blocks: list[Block], pages_rows: list[list[_Ro
 
 
 # ----------------------------------------------------------------------------- entry point
-def read_pdf(data: bytes, source: str, sha: str) -> Document:
-    """Read a PDF's bytes into a Document; DocumentError when it is encrypted, broken or has no text layer."""
-    return _read(data, source, sha)[0]
+def read_pdf(data: bytes, source: str, sha: str, max_pages: int | None = None) -> Document:
+    """Read a PDF's bytes into a Document; DocumentError when it is encrypted, broken, has no text layer or
+    more than `max_pages` pages (None: no limit)."""
+    return _read(data, source, sha, max_pages=max_pages)[0]
 
 
-def _read(data: bytes, source: str, sha: str, extractor: str = "") -> tuple[Document, list[list[_Row]]]:
+def _read(data: bytes, source: str, sha: str, extractor: str = "",
+          max_pages: int | None = None) -> tuple[Document, list[list[_Row]]]:
     """The Document and the rows it was built from (eval/pdf_extractors.py measures them); `extractor="pypdf"`
     takes the fallback path even when PDFium could open the file (tests)."""
     if b"%PDF" not in data[:1024]:
@@ -112,9 +114,9 @@ def _read(data: bytes, source: str, sha: str, extractor: str = "") -> tuple[Docu
     got = None
     if extractor != "pypdf":
         with PDFIUM_LOCK:
-            got = _extract_pdfium(data)
+            got = _extract_pdfium(data, max_pages)
     if got is None:
-        got = _extract_pypdf(data)
+        got = _extract_pypdf(data, max_pages)
     texts, pages_lines, meta = got
     if not texts:
         raise DocumentError("PDF has no pages")

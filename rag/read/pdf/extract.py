@@ -198,7 +198,14 @@ def _page_lines(tp, raw, page_no: int, height: float, base_off: int) -> tuple[st
     return "".join(pieces), lines
 
 
-def _extract_pdfium(data: bytes):
+def check_pages(n: int, max_pages: int | None) -> None:
+    """DocumentError naming the limit when a PDF has more pages than `max_pages` (None: no limit); checked
+    on the page tree, before any page is read."""
+    if max_pages is not None and n > max_pages:
+        raise DocumentError(f"the PDF has {n:,} pages, over the limit of {max_pages:,} pages for a document")
+
+
+def _extract_pdfium(data: bytes, max_pages: int | None = None):
     """(page texts, lines per page, metadata) or None when PDFium can't open the file."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
@@ -210,6 +217,7 @@ def _extract_pdfium(data: bytes):
             raise DocumentError("encrypted PDF (a password is needed to open it)") from e
         return None
     try:
+        check_pages(len(pdf), max_pages)
         try:
             meta = {k: v for k, v in pdf.get_metadata_dict().items() if v}
         except Exception:  # noqa: BLE001 - metadata is optional
@@ -234,7 +242,7 @@ def _extract_pdfium(data: bytes):
         pdf.close()
 
 
-def _extract_pypdf(data: bytes):
+def _extract_pypdf(data: bytes, max_pages: int | None = None):
     """Fallback without geometry: pypdf's text, lines as it gives them."""
     import io
 
@@ -247,6 +255,7 @@ def _extract_pypdf(data: bytes):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError("encrypted PDF (a password is needed to open it)")
+        check_pages(len(reader.pages), max_pages)
         raw_pages = [p.extract_text() or "" for p in reader.pages]
         info = reader.metadata or {}
         meta = {k.lstrip("/"): str(v) for k, v in dict(info).items() if v}
