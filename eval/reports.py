@@ -207,11 +207,11 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-TARGETS = [  # issue #18, on the held half
-    ("evidence page in our top 5", lambda o, r: o["page@5"] >= 0.85 and o["page@5"] >= r.get("page@5", 0), "≥ 0.85 and ≥ reference"),
-    ("figure look-ups: value, unit and period in the answer", lambda o, r: o.get("value_unit_period", 0) >= 0.70, "≥ 0.70"),
-    ("declined, on answerable questions", lambda o, r: o["declined"] <= 0.15, "≤ 0.15"),
-    ("table-of-contents lines cited", lambda o, r: o["contents_lines_cited"] == 0, "0"),
+TARGETS = [  # issue #18, on the held half: (name, metric, met(ours, reference), target as written)
+    ("evidence page in our top 5", "page@5", lambda v, r: v >= 0.85 and v >= r.get("page@5", 0), "≥ 0.85 and ≥ reference"),
+    ("figure look-ups: value, unit and period in the answer", "value_unit_period", lambda v, r: v >= 0.70, "≥ 0.70"),
+    ("declined, on answerable questions", "declined", lambda v, r: v <= 0.15, "≤ 0.15"),
+    ("table-of-contents lines cited", "contents_lines_cited", lambda v, r: v == 0, "0"),
 ]
 
 
@@ -226,11 +226,9 @@ def markdown(result: dict, base: dict | None = None) -> str:
     ours = result["systems"]["ours"]["summary"]["all"]
     ref = result["systems"].get("reference", {}).get("summary", {}).get("all", {})
     lines += ["| target (all questions of the half) | ours | target | met |", "|---|---|---|---|"]
-    keys = ["page@5", "value_unit_period", "declined", "contents_lines_cited"]
-    for (name, ok, goal), k in zip(TARGETS, keys):
+    for name, k, ok, goal in TARGETS:  # value_unit_period exists for the figure look-ups only
         v = ours.get(k) if k != "value_unit_period" else result["systems"]["ours"]["summary"].get("figures", {}).get(k)
-        lines.append(f"| {name} | {v if isinstance(v, int) else f'{v:.3f}'} | {goal} | "
-                     f"{'met' if ok({**ours, k: v}, ref) else 'missed'} |")
+        lines.append(f"| {name} | {v if isinstance(v, int) else f'{v:.3f}'} | {goal} | {'met' if ok(v, ref) else 'missed'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -275,15 +273,12 @@ def main(argv=None) -> int:
         info, recs = score(s, items, toc)
         result["systems"][s.name] = {**info, "summary": summary(recs), "records": recs}
     print(table(result))
-    if args.out:
-        from .run import git_state
+    from .run import git_state
 
-        result["git"] = git_state()
+    result["git"] = git_state()
+    if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.md:
-        from .run import git_state
-
-        result.setdefault("git", git_state())
         base = json.loads(Path(args.before).read_text()) if args.before else None
         Path(args.md).write_text(markdown(result, base), encoding="utf-8")
     return 0

@@ -264,13 +264,19 @@ def upload(client, path):
     assert f"**{path.name}** added" in status, status
 
 
-def test_a_documents_own_reference_markers_stay_text(served, tmp_path):
-    """A paper's "[1]" inside the quoted sentence is its own reference, not one of our citations."""
-    a, url = served
+def kelvran(url, tmp_path):
+    """A client of the served UI and the Kelvran survey uploaded through it (a name of its own per test)."""
     client = Client(url, verbose=False)
     doc = tmp_path / f"kelvran_{uuid.uuid4().hex[:8]}.md"
     doc.write_text(KELVRAN)
     upload(client, doc)
+    return client, doc
+
+
+def test_a_documents_own_reference_markers_stay_text(served, tmp_path):
+    """A paper's "[1]" inside the quoted sentence is its own reference, not one of our citations."""
+    a, url = served
+    client, doc = kelvran(url, tmp_path)
     try:
         reply = last_reply(ask(client, "How much water does the Kelvran dam hold?"))
         answer = re.search(r'<div class="rag-answer">(.*?)</div>', reply, re.S).group(1)
@@ -286,10 +292,7 @@ def test_a_documents_own_reference_markers_stay_text(served, tmp_path):
 
 def test_a_removed_source_says_so_without_server_paths(served, tmp_path):
     a, url = served
-    client = Client(url, verbose=False)
-    doc = tmp_path / f"kelvran_{uuid.uuid4().hex[:8]}.md"
-    doc.write_text(KELVRAN)
-    upload(client, doc)
+    client, doc = kelvran(url, tmp_path)
     reply = last_reply(ask(client, "When was the Kelvran dam completed?"))
     token = next(t for t in CITE.findall(reply) if parse_cite_token(t)[0] == doc.name)
     assert "rag-hit" in client.predict(token, api_name="/source")

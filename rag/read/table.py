@@ -18,7 +18,7 @@ from dataclasses import dataclass
 SEP = " || "  # between the context and the column labels; readers never produce it otherwise
 CELL = " | "
 _VALUE = re.compile(r"^(?:[(\[]?[-+−–]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?[)\]]?%?|[-–—]|n/?a|nm)$", re.I)
-_CURRENCY = {"$", "€", "£", "¥", "US$"}
+CURRENCY = {"$", "€", "£", "¥", "US$"}  # a sign printed apart from its figure ("$ 9,583")
 _UNIT = re.compile(r"\b(?:in\s+)?(thousands|millions|billions)\b", re.I)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
@@ -92,7 +92,7 @@ def row_cells(row: str, n: int) -> tuple[str, list[str]] | None:
         if not _VALUE.match(t):
             break
         i -= 1
-        if i > 0 and toks[i - 1] in _CURRENCY:  # "$ 9,583": the sign and the figure are one cell
+        if i > 0 and toks[i - 1] in CURRENCY:  # "$ 9,583": the sign and the figure are one cell
             t, i = f"{toks[i - 1]}{t}", i - 1
         vals.insert(0, t)
     if len(vals) != n:

@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 import statistics
 
-from ..table import header_text
+from ..table import CURRENCY, header_text
 from .constants import _CAPTION, _TERMINAL
 from .rows import _Row, _near
 
 _NUM = re.compile(r"^[(\[]?[-+−–±~<>≈≤≥$€£¥#]?\.?\d[\d,.]*(?:[/±x×:\-–]\.?\d[\d,.]*)*"
                   r"(?:%|[kKMBGTbx×]|pp|ms|s)?[)\]]?[,;*†‡∗]*$")
-_CURRENCY = {"$", "€", "£", "¥", "US$"}
 _EMPTY_CELL = {"-", "–", "—", "n/a", "N/A", "✓", "✗", "✔", "✘", "×", "•", "?"}
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
@@ -74,10 +73,10 @@ def _value_columns(data: list[_Row]) -> list[tuple[float, float]]:
         sign = None  # a lone "$" cell: the figure after it starts there (headers centre over both)
         for (x0, x1), cell in zip(r.spans(), r.cells()):
             toks = cell.split()
-            if toks and all(t in _CURRENCY for t in toks):
+            if toks and all(t in CURRENCY for t in toks):
                 sign = x0
                 continue
-            if toks and all(_is_num(t) or t in _CURRENCY for t in toks):
+            if toks and all(_is_num(t) or t in CURRENCY for t in toks):
                 spans.append((x0 if sign is None else min(sign, x0), x1))
             sign = None
     cols: list[list[float]] = []
@@ -211,7 +210,6 @@ def _tables(rows: list[_Row]) -> None:
                 r.kind = "table_head"
             elif not _data_row(r) and columns and len(r.text.split()) <= 12:
                 r.kind, group = "table_head", r.text.rstrip(":")
-                r.header = header_text(context, ())
             else:
                 r.header = header_text(f"{context} {group}".strip(), columns)
         i = j + 1
