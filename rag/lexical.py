@@ -22,6 +22,18 @@ TOP_N = 40  # what the build records as top-k; search() takes its own n
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # BM25Retriever's default, used for the index and so for queries
 
 
+def _has_words(records: list[Record]) -> bool:
+    """Whether any chunk holds a word BM25 indexes (as BM25Retriever tokenises: lower case, the pattern,
+    English stop words out). bm25s cannot build over no words at all: a collection whose only file says
+    "Of the and, to it." would fail every ingest and every question. Stops at the first word found."""
+    import re
+
+    from bm25s.stopwords import STOPWORDS_EN
+
+    pattern, stop = re.compile(TOKEN_PATTERN), frozenset(STOPWORDS_EN)
+    return any(w not in stop for r in records for w in pattern.findall(_bm25_text(r).lower()))
+
+
 class LexicalIndex:
     def __init__(self, bm25, generation: int, df: dict[str, int] | None = None, n_docs: int = 0):
         self._bm25 = bm25  # bm25s.BM25 with its corpus loaded; None when there are no chunks
@@ -37,7 +49,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, records: list[Record], folder: Path, generation: int) -> "LexicalIndex":
         retriever = None
-        if records:
+        if _has_words(records):
             import logging
 
             import Stemmer

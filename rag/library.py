@@ -102,5 +102,6 @@ class Library:
             a = self.get(name)
             with ingest_lock(Path(a.config.index_dir), wait_s=0):
                 a.store.drop()
+                a.store.close()
                 shutil.rmtree(self.root / name)
             self._assistants.pop(name, None)

@@ -169,6 +169,15 @@ class Store:
                 pass  # never created
         self._cols.clear()
 
+    def close(self) -> None:
+        """Let go of the connection. chromadb keeps one embedded database per folder for the whole
+        process: unless released, a collection deleted and then made again under the same name writes
+        into the deleted files ("attempt to write a readonly database")."""
+        client, self._client = self._client, None
+        self._cols.clear()
+        if client is not None and hasattr(client, "close"):  # (older chromadb has none)
+            client.close()
+
     # -- manifest ---------------------------------------------------------------------------
     def manifest(self) -> dict[str, FileRecord]:
         res = self._call("files", "get", include=["metadatas"])

@@ -428,9 +428,19 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
 
 def serve(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth=None,
           prevent_thread_lock: bool = False):
-    """Launch `app` (blocks unless prevent_thread_lock). Gradio's own banner and hints stay quiet."""
+    """Launch `app` (blocks unless prevent_thread_lock). Gradio's own banner and hints stay quiet.
+
+    Without a login on loopback, the UI answers only requests addressed to localhost, and changes
+    nothing for another site (403): the same rule as the keyless HTTP API (`rag.http.auth`), since any
+    web page the user visits could otherwise upload documents or ask through it."""
+    from starlette.middleware import Middleware
+
+    from rag.http.auth import LOCAL_HOSTS, SameOriginOnly
+
+    keyless = auth is None and host in LOCAL_HOSTS
     return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
-                      show_error=True, inbrowser=False, quiet=True)
+                      show_error=True, inbrowser=False, quiet=True,
+                      app_kwargs={"middleware": [Middleware(SameOriginOnly)]} if keyless else None)
 
 
 def main(docs_dir=None, index_dir=None, host=None, port=None) -> int:

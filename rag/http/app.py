@@ -28,13 +28,18 @@ from ..library import Library
 from ..read import MAX_FILE_BYTES
 from ..types import Notice
 from . import schemas
-from .auth import authorized, foreign_request
+from .auth import SameOriginOnly, authorized
 from .jobs import IngestJobs
 
 log = logging.getLogger("rag.http")
 MAX_BODY_BYTES = 1 << 20  # JSON requests; uploads get UPLOAD_BYTES
 UPLOAD_BYTES = MAX_FILE_BYTES + (1 << 20)  # one file at the reader's limit plus the multipart framing
 CANCEL_WAIT_S = 60  # a cancelled ingest stops at its next step: a file, or a batch of passages embedded
+# The upload reads its form itself (to check the collection before the body), so FastAPI cannot
+# describe it: say it here, for clients and for the schema-driven fuzzer (tests/test_api_fuzz.py).
+_UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
 
 # error class -> (HTTP status, OpenAI error type); the first class in an exception's MRO wins
 STATUS: dict[type, tuple[int, str]] = {
@@ -65,9 +70,8 @@ def _error_response(status: int, message: str, type_: str, code: str | None = No
 
 
 class _Guard:
-    """Before any parsing: without keys, 403 for a request another site makes (`foreign_request`);
-    with keys, 401 without a valid one on /v1/; 413 for a body over the limit (by Content-Length when
-    sent, else while the body streams in). Plain ASGI: no per-request task."""
+    """Before any parsing: with keys, 401 without a valid one on /v1/; 413 for a body over the limit
+    (by Content-Length when sent, else while the body streams in). Plain ASGI: no per-request task."""
 
     def __init__(self, app, keys: tuple[str, ...]):
         self.app, self.keys = app, keys
@@ -76,10 +80,6 @@ class _Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        if not self.keys:
-            refusal = foreign_request(scope["method"], headers)
-            if refusal:
-                return await _error_response(403, refusal, "invalid_request_error", "forbidden")(scope, receive, send)
         if self.keys and scope["path"].startswith("/v1/") and \
                 not authorized(headers.get(b"authorization", b""), self.keys):
             resp = _error_response(401, "missing or wrong API key: send Authorization: Bearer <key>",
@@ -142,6 +142,8 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
         return _error_response(500, "internal error (see the server log)", "server_error", "internal_error")
 
     app.add_middleware(_Guard, keys=tuple(keys))
+    if not keys:  # added last, so it runs first: 403 for another site's request (the same rule as the UI's)
+        app.add_middleware(SameOriginOnly)
 
     # -- OpenAI-compatible -----------------------------------------------------------------------
     @app.get("/health")
@@ -189,7 +191,7 @@ def create_app(library: Library | None = None, *, keys: tuple[str, ...] = ()) ->
     def documents(name: str):
         return {"object": "list", "data": [asdict(d) for d in library.get(name).documents()]}
 
-    @app.post("/v1/collections/{name}/documents", status_code=202)
+    @app.post("/v1/collections/{name}/documents", status_code=202, openapi_extra=_UPLOAD_BODY)
     async def upload(name: str, request: Request, ingest: bool = True):
         await run_in_threadpool(_writable, library, name)  # before the body is read
         form = await request.form(max_files=100)

@@ -4,6 +4,7 @@ RAG_API_KEYS_FILE (one per line, '#' comments). No keys: no check, and only loop
 from __future__ import annotations
 
 import hmac
+import json
 import os
 from pathlib import Path
 
@@ -68,7 +69,8 @@ def foreign_request(method: str, headers: dict[bytes, bytes]) -> str:
     such as curl or the openai library send neither and are served."""
     host = headers.get(b"host", b"").decode("latin-1")
     if _host_name(host) not in LOCAL_HOSTS:
-        return f"this server has no API keys, so it answers only requests addressed to localhost, not to {host!r}"
+        return (f"this server has no API keys or login, so it answers only requests addressed to localhost, "
+                f"not to {host!r}")
     if method.encode() not in _CHANGES:
         return ""
     origin = headers.get(b"origin", b"").decode("latin-1")
@@ -81,5 +83,25 @@ def foreign_request(method: str, headers: dict[bytes, bytes]) -> str:
     parts = urlsplit(source)
     if source == "null" or parts.netloc.lower() != host.strip().lower():
         return (f"a request from another site ({source[:100]}) may not change this server's documents or ask it "
-                "questions: it has no API keys (set RAG_API_KEYS to serve other origins)")
+                "questions: it has no API keys or login (set RAG_API_KEYS for the API, RAG_UI_USER and "
+                "RAG_UI_PASSWORD for the web UI)")
     return ""
+
+
+class SameOriginOnly:
+    """ASGI middleware: 403 (in the API's JSON error shape) for what `foreign_request` refuses, in front
+    of the keyless API (`rag.http.app`) and of the web UI without a login (`ui.app.serve`). Gradio by
+    itself only withholds CORS headers from other origins: that keeps a page from reading the reply,
+    but another site's form posts and uploads still run, and it serves any Host."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        refusal = scope["type"] == "http" and foreign_request(scope["method"], dict(scope["headers"]))
+        if not refusal:
+            return await self.app(scope, receive, send)
+        body = json.dumps({"error": {"message": refusal, "type": "invalid_request_error", "code": "forbidden"}}).encode()
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
