@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m rag ui
+	$(PY) -m ui
 
 chat: $(STAMP)
 	$(PY) -m rag chat

@@ -7,13 +7,13 @@
 
 Nothing heavy is imported here; models and stores load on first use.
 """
-from .assistant import Assistant, ask
+from importlib import import_module
+
 from .config import Config
 from .errors import (ConflictError, DocumentError, IndexBusyError, IndexMismatchError, IndexStateError,
                      IngestCancelledError, InvalidFilterError, InvalidQuestionError, LLMError, NotFoundError, RagError,
                      ReadOnlyError, StoreUnavailableError)
 from .filters import Filters
-from .library import Library
 from .read import Document, read_document
 from .types import Answer, Citation, DocumentInfo, Hit, IngestProgress, IngestReport, Notice
 
@@ -23,3 +23,12 @@ __all__ = [
     "IndexBusyError", "IngestCancelledError", "LLMError", "InvalidFilterError", "NotFoundError", "ConflictError",
     "StoreUnavailableError", "ReadOnlyError",
 ]
+
+# The pipeline loads on first use, so `python -m rag.read.worker` (a reader process) starts without it.
+_LAZY = {"Assistant": "assistant", "ask": "assistant", "Library": "library"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")

@@ -11,7 +11,7 @@ over the best candidates decides whether the documents answer at all. Both live 
 `dev` splits by `python -m eval.train_answerer` (see `rag/models/answerer.md`).
 More sentences are cited when the ranker is confident about them and they add words the first
 lacks; figures from different sources that disagree are shown side by side.
-Not here: retrieval (`rag.retrieve`), follow-up condensation (`rag.condense`).
+Not here: retrieval (`rag.retrieve`), reading follow-ups in their conversation (`rag.followup`).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from . import terms
 from .read import table
-from .condense import is_follow_up
+from .followup import Resolved, resolve
 from .retrieve import Candidate
 from .store import Record
 from .types import Answer, Citation
@@ -84,6 +84,12 @@ DIFFER_OVERLAP = 0.8
 # A heading names a topic and a table's head row labels columns: neither states anything, so they help
 # rank (section titles are features) but are never the answer.
 NEVER_ANSWER = ("heading", "table_head")
+# Other rows of a table in the relevance model's top sentences that it reads too (0: only the top
+# `rerank.n`). Neutral on dev where measured (reports tune half: figure in answer 0.452 both,
+# value+unit+period 0.190 both; conversations tune half: fact first 0.455 both, hand-resolved
+# 0.455 -> 0.466), and it is what lets a row the first ranker put fifth be picked at all
+# (tests/test_followup.py: "And Ferries?" got the Harbour row without it).
+TABLE_SIBLINGS = 12
 DECLINE = "The documents don't say. I found nothing in them that answers this question."
 
 # The relevance model's second stage (`rag.relevance`, a cross-encoder): it reads the question with
@@ -398,6 +404,7 @@ def rerank(question: str, ranked: list[Scored], texts: dict[str, str], relevance
     logits, the rest after them; and P(the documents answer the question) from the abstainer.
     texts: sentence id -> `rag.relevance.pair_text` (the sentence with its context)."""
     top = ranked[:rr.n]
+    top += _table_siblings(top, ranked[rr.n:])
     ce = relevance.logits(question, [texts[s.record.id] for s in top])
     z = _margin(rr.stacker, rerank_features(ce, np.asarray([s.logit for s in top])))
     stage = abstain_features(ranked, question)
@@ -405,66 +412,76 @@ def rerank(question: str, ranked: list[Scored], texts: dict[str, str], relevance
     floor = float(z.min()) - 1.0  # the rest keep their order, below every sentence the model read
     new = [replace(s, logit=float(v)) for s, v in zip(top, z)]
     new.sort(key=lambda s: s.logit, reverse=True)
-    rest = [replace(s, logit=min(s.logit, floor)) for s in ranked[rr.n:]]
+    read = {s.record.id for s in top}
+    rest = [replace(s, logit=min(s.logit, floor)) for s in ranked if s.record.id not in read]
     return new + rest, p
 
 
+def _table_siblings(top: list[Scored], rest: Sequence[Scored]) -> list[Scored]:
+    """The other rows of the tables the top sentences come from (a row's table: its header, or the
+    passage of a header line, which carries none), up to TABLE_SIBLINGS: the first ranker finds the
+    right table but often not the row ("Ferries" below "Harbour"), and only what the relevance
+    model reads can be picked."""
+    def key(s: Scored):
+        return s.record.meta.get("source"), s.record.meta.get("header") or s.record.meta.get("chunk")
+
+    tables = {key(s) for s in top if s.record.meta.get("kind") in ("table_row", "table_head")}
+    tables |= {(s.record.meta.get("source"), s.record.meta.get("chunk")) for s in top
+               if s.record.meta.get("kind") == "table_head"}
+    if not tables or not TABLE_SIBLINGS:
+        return []
+    same = [s for s in rest if s.record.meta.get("kind") == "table_row"
+            and (key(s) in tables or (s.record.meta.get("source"), s.record.meta.get("chunk")) in tables)]
+    return same[:TABLE_SIBLINGS]
+
+
 # -- the answer -------------------------------------------------------------------------------------
-def answer(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, history=(), *,
+def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.ndarray, history=(), *,
            model: Model | None = None, idf=None, n_chunks: int = N_CHUNKS, relevance=None) -> Answer:
     """Answer `question` from the sentences of the retrieved `candidates` (with sentences attached).
 
-    qvec: the embedding of the retrieval query. history: earlier (question, answer text) pairs,
-    oldest first. idf: word rarity over the corpus (term -> weight); None: rarity within the pool.
+    question: as asked, or already read in its conversation (`rag.followup.resolve`). qvec: the
+    embedding of the retrieval query. history: earlier (question, answer text) pairs, oldest first.
+    idf: word rarity over the corpus (term -> weight); None: rarity within the pool.
     relevance: a `rag.relevance.Relevance` (the cross-encoder); None: the first ranker alone.
     """
     model = model or load_model()
+    res = question if isinstance(question, Resolved) else resolve(question, history)
     hits = tuple(c.hit() for c in candidates)
-    scoring_q, own, previous = _standalone(question, history)
+    asked = res.standalone  # what is scored and answered: "And Gaming?" reads as the whole question
     cands = pool(candidates, n_chunks)
-    ranked = rank(scoring_q, cands, qvec, model, idf)
+    ranked = rank(asked, cands, qvec, model, idf)
+    declined = Answer(res.question, DECLINE, (), True, hits, resolved=res.resolved)
     if not ranked:
-        return Answer(question, DECLINE, (), True, hits)
+        return declined
     rr = model.rerank if relevance is not None else None
     if rr is not None:
         from .relevance import sentence_texts
 
-        ranked, p = rerank(scoring_q, ranked, sentence_texts(cands), relevance, rr)
+        ranked, p = rerank(asked, ranked, sentence_texts(cands), relevance, rr)
         answer_above, model = rr.answer_above, replace(model, add_above=rr.add_above, add_other_above=rr.add_other_above)
-    if own is not None:
-        ranked = _follow_up_order(ranked, own, previous)
+    if res.previous_answer:
+        ranked = _not_again(ranked, res.own_terms, res.previous_answer)
     if rr is None:
-        p, answer_above = model.p_answerable(abstain_features(ranked, scoring_q)), model.answer_above
+        p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
     if p < answer_above:
-        return Answer(question, DECLINE, (), True, hits)
+        return declined
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.record.meta.get("kind", "") not in NEVER_ANSWER] or ranked
-    return compose(question, lead_ins(select(statements, model), ranked), hits, model.differ_overlap)
+    ans = compose(asked, lead_ins(select(statements, model), ranked), hits, model.differ_overlap)
+    return replace(ans, question=res.question, resolved=res.resolved)
 
 
-def _standalone(question: str, history) -> tuple[str, frozenset | None, str]:
-    """(question to score with, the follow-up's own terms or None, the previous answer's text).
-    A follow-up ("And on cars?") is scored as itself plus the previous question."""
-    if not history or not is_follow_up(question):
-        return question, None, ""
-    prev_q, prev_a = history[-1]
-    prev_a = re.sub(r"\s*\[\d+\]", "", prev_a or "")
-    return f"{question} {prev_q}", frozenset(terms.content_terms(question)), prev_a
-
-
-def _follow_up_order(ranked: list[Scored], own: frozenset, previous: str) -> list[Scored]:
-    """A follow-up is about what it names itself: sentences holding one of its own words go first,
-    and sentences of the previous answer that hold none of them are left out (said already), so the
-    history (which also matches the earlier answer) never pushes out the sentence that answers.
-    No dev set has follow-ups: this mechanism is checked by tests/test_answerer.py."""
+def _not_again(ranked: list[Scored], own: frozenset, previous: str) -> list[Scored]:
+    """Sentences of the previous answer are left out (said already) unless they hold what the
+    follow-up itself names, so the history (which also matches the earlier answer) never repeats it.
+    ("Where is it located?" after an answer that said where: that sentence answers it again.)"""
     prev = terms.normalize(previous)
 
-    def repeat(s: Scored) -> bool:  # said before and not about what the follow-up names: not again
-        return bool(prev) and terms.normalize(s.record.text) in prev and not own & s.terms
+    def repeat(s: Scored) -> bool:
+        return terms.normalize(s.record.text) in prev and not own & s.terms
 
-    # ("Where is it located?" after an answer that said where: that sentence answers it again)
-    order = sorted(ranked, key=lambda s: (bool(own & s.terms), s.logit), reverse=True)
-    return [s for s in order if not repeat(s)] or order
+    return [s for s in ranked if not repeat(s)] or ranked
 
 
 def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:

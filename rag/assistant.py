@@ -1,9 +1,9 @@
-"""`Assistant`: the pipeline in one place. ingest(); ask() = condense -> retrieve -> answer.
+"""`Assistant`: the pipeline in one place. ingest(); ask() = resolve the follow-up -> retrieve -> answer.
 
 Holds the config, the embedder, the Chroma store and the BM25 index of one collection (a named
 document set, `config.collection`; `rag.library.Library` holds several). Thread-safe: many threads
 may ask at once (an ingest in this or another process is picked up by the index generation).
-Not here: the stages themselves (`rag.condense`, `rag.retrieve`, `rag.answer`, `rag.ingest`).
+Not here: the stages themselves (`rag.followup`, `rag.retrieve`, `rag.answer`, `rag.ingest`).
 """
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Iterator
 
 from .answer import SENTENCE_PEEK, answer
-from .condense import condense, normalize_history
 from .config import Config
 from .embed import Embedder, make_embedder
 from .errors import InvalidQuestionError, RagError
 from .filters import Filters
+from .followup import normalize_history, resolve
 from .ingest import Ingestor, ProgressFn, scan
 from .lexical import LexicalIndex
 from .read import Document
@@ -132,7 +132,7 @@ class Assistant:
         """The top-k passages for a question (hybrid search), best first; `filters` as in `ask`."""
         question = self._check_question(question)
         filters = Filters.coerce(filters)
-        query, _ = condense(question, normalize_history(history))
+        query = resolve(question, normalize_history(history)).standalone
         return self._search(query, k or self.config.top_k, sources=self._allowed(filters))[0]
 
     def _allowed(self, filters: Filters | None) -> frozenset[str] | None:
@@ -203,14 +203,14 @@ class Assistant:
         question = self._check_question(question)
         filters = Filters.coerce(filters)
         history = normalize_history(history)
-        query, _ = condense(question, history)
+        res = resolve(question, history)
         sources = self._allowed(filters)
         if sources == frozenset():  # no document passes the filters: say so, not "the documents don't say"
-            ans, cands = Answer(question, NO_MATCH, (), True), []
+            ans, cands = Answer(question, NO_MATCH, (), True, resolved=res.resolved), []
         else:
             n = max(k or self.config.top_k, self.config.answer_chunks)
-            _, cands, qvec = self._search(query, n, SENTENCE_PEEK, sentences=True, sources=sources)
-            ans = answer(question, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks,
+            _, cands, qvec = self._search(res.standalone, n, SENTENCE_PEEK, sentences=True, sources=sources)
+            ans = answer(res, cands, qvec, history, idf=self._idf(), n_chunks=self.config.answer_chunks,
                          relevance=self.relevance)
         if mode == "llm" and self.llm is None:
             ans = replace(ans, notice="No LLM is configured (set RAG_LLM, RAG_LLM_MODEL and RAG_LLM_BASE_URL); "
@@ -222,7 +222,7 @@ class Assistant:
                     yield ans
         elif stream:
             yield from re.findall(r"\S+\s*", ans.text)
-        yield replace(ans, hits=ans.hits[:k or self.config.top_k])
+        yield replace(ans, hits=ans.hits[:k or self.config.top_k], resolved=res.resolved)
 
     # -- documents --------------------------------------------------------------------------
     def files(self) -> dict[str, int]:

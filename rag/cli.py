@@ -1,4 +1,4 @@
-"""Command line: `python -m rag [--collection NAME] ingest [DIR] | ask "question" | chat | ui | serve`.
+"""Command line: `python -m rag [--collection NAME] ingest [DIR] | ask "question" | chat | serve`.
 
 User mistakes (empty question, missing folder, busy index) print one line and exit 2; no traceback.
 """
@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import RagError
+from .followup import normalize_history, resolve
 from .types import Notice
 
 
@@ -31,6 +32,9 @@ def _assistant(args):
 def _ask(a, question: str, history, mode, out=sys.stdout):
     """Print the answer; in LLM mode its checked sentences are shown as they come (a notice first
     when the extractive answer stands in for the model's), then the sources."""
+    resolved = resolve(question, normalize_history(history)).resolved
+    if resolved:  # a follow-up: say what is searched for before the answer
+        print(f"(Searching for: {resolved})", file=out)
     if mode == "extractive" or (mode is None and a.llm is None):
         ans = a.ask(question, history=history, mode=mode)
         _print_answer(ans, out)
@@ -99,12 +103,6 @@ def cmd_chat(args) -> int:
         history.append((q, ans.text))
 
 
-def cmd_ui(args) -> int:
-    from ui.app import main as ui_main
-
-    return ui_main(docs_dir=args.docs, index_dir=args.index, host=args.host, port=args.port) or 0
-
-
 def cmd_serve(args) -> int:
     from .config import Config
     from .http import serve
@@ -156,11 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--docs", default=None)
     _llm_options(s)
     s.set_defaults(fn=cmd_chat)
-    s = sub.add_parser("ui", help="the web UI")
-    s.add_argument("--docs", default=None)
-    s.add_argument("--host", default=None)
-    s.add_argument("--port", type=int, default=None)
-    s.set_defaults(fn=cmd_ui)
     s = sub.add_parser("serve", help="the HTTP API (OpenAI-compatible chat completions, collections)")
     s.add_argument("--docs", default=None, help="documents folder of the default collection")
     s.add_argument("--collections-dir", default=None, help="where other collections live (RAG_COLLECTIONS_DIR)")

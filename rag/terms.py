@@ -47,6 +47,7 @@ stood:stand thought:think told:tell wrote:write written:write chose:choose chose
 found:find got:get hit:hit cut:cut set:set put:put ran:run shut:shut struck:strike sought:seek taught:teach
 fought:fight felt:feel meant:mean sent:send lent:lend bore:bear borne:bear drew:draw drawn:draw flew:fly
 """.split())
+PAST_FORMS = frozenset(_IRREGULAR)  # "built", "held": past forms without -ed, for telling verbs apart
 
 
 def content_terms(text: str) -> list[str]:

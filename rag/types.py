@@ -85,6 +85,7 @@ class Answer:
     hits: tuple[Hit, ...] = field(default=(), repr=False, compare=False)
     mode: str = "extractive"
     notice: str = ""  # e.g. why an LLM answer was replaced by the extractive one
+    resolved: str = ""  # a follow-up as searched for and answered ("And Gaming?" -> "What was Gaming revenue ...?")
 
     def __str__(self) -> str:
         parts = [self.text]

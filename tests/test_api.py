@@ -20,6 +20,14 @@ def test_public_api_is_small_and_lazy():
     assert out.stdout.strip() == "False"  # nothing heavy at import time
 
 
+def test_rag_never_imports_the_web_ui():
+    """The web UI (`python -m ui`) and the HTTP API are sibling front-ends over `rag`, not parts of it."""
+    import re
+
+    for path in Path(rag.__file__).parent.rglob("*.py"):
+        assert not re.search(r"^\s*(from ui\b|import ui\b)", path.read_text(encoding="utf-8"), re.M), path
+
+
 def test_results_are_frozen():
     c = Citation(1, "a.txt", 0, 3, 1, 1, "abc", 0.5)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -134,14 +134,18 @@ def test_streaming_matches_the_answer_and_ends_with_citations(api, client, http)
 
 def test_follow_up_uses_the_earlier_turns(client):
     """The same follow-up after two different first questions: the earlier turns decide the answer."""
-    for first, place, source in (("How much power did the alpha reactor produce?", "Essen", "alpha.txt"),
-                                 ("Where are spare turbine blades stored?", "Lyon", "gamma.txt")):
+    for first, place, source, topic in (
+            ("How much power did the alpha reactor produce?", "Essen", "alpha.txt", "the alpha reactor"),
+            ("Where are spare turbine blades stored?", "Lyon", "gamma.txt", "spare turbine blades")):
         a1 = client.chat.completions.create(model="default", messages=[{"role": "user", "content": first}])
         a2 = client.chat.completions.create(model="default", messages=[
             {"role": "user", "content": first}, {"role": "assistant", "content": a1.choices[0].message.content},
             {"role": "user", "content": "Where is it located?"}])
         assert place in a2.choices[0].message.content
         assert a2.model_extra["citations"][0]["source"] == source
+        # the follow-up as it was searched for: its "it" is what the first question asked about
+        assert topic in a2.model_extra["resolved_question"]
+        assert "resolved_question" not in a1.model_extra  # a question that stands alone resolves to nothing
 
 
 def test_decline_when_the_documents_do_not_say(client):

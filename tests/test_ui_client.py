@@ -97,6 +97,9 @@ def test_follow_up_uses_the_conversation_and_new_chat_clears_it(served):
     assert "1987" in last_reply(chat[:2])
     with_history = last_reply(chat)
     assert "46 members" in with_history and "Sources" in with_history
+    # what was searched for is shown: "it" read as the cooperative of the first question
+    assert "Searching for: How many members does the Northfield Bakery Cooperative have today?" in with_history
+    assert "Searching for" not in last_reply(chat[:2])
     client.predict(api_name="/new_chat")
     chat = ask(client, "How many members does it have today?")
     assert len(chat) == 2  # a new chat starts empty
@@ -224,7 +227,7 @@ def test_progress_lines_and_refusals_are_plain_language():
 
 
 def test_make_run_console_prints_only_the_address(tmp_path):
-    """`python -m rag ui` (what `make run` starts): the address and actionable warnings, no library chatter."""
+    """`python -m ui` (what `make run` starts): the address and actionable warnings, no library chatter."""
     import subprocess
     import sys
     import time
@@ -234,7 +237,7 @@ def test_make_run_console_prints_only_the_address(tmp_path):
     port = free_port()
     env = {**os.environ, "RAG_UI_PORT": str(port), "RAG_INDEX_DIR": str(tmp_path / "index"),
            "RAG_COLLECTIONS_DIR": str(tmp_path / "collections"), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "ui", "--docs", str(tmp_path / "docs")], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "ui", "--docs", str(tmp_path / "docs")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         out = []

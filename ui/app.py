@@ -24,6 +24,7 @@ from rag import Assistant, Notice, RagError
 from rag.config import SUPPORTED_SUFFIXES
 from rag.documents import remove_document, save_upload
 from rag.errors import public_message
+from rag.followup import resolve
 
 from . import chats, documents
 from .page import SCROLL_JS, install_js
@@ -137,6 +138,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
         if mode in modes:  # explicit, so "extractive" wins even when an LLM is configured
             kwargs["mode"] = mode
         text, notice = "", ""
+        resolved = resolve(question, history).resolved  # shown while the answer streams in
         try:
             for piece in s.assistant.stream(question, history, **kwargs):
                 if isinstance(piece, (str, Notice)):
@@ -144,7 +146,7 @@ def create_app(source: Assistant | Library, examples: list[str] | None = None) -
                         notice = piece.text
                     else:
                         text += piece
-                    turn["html"] = partial_html(text, notice)
+                    turn["html"] = partial_html(text, notice, resolved)
                     yield gr.skip(), messages(turns), turns, False
                 else:  # the final Answer
                     turn["text"], turn["html"] = piece.text, answer_html(piece, s.titles())
@@ -444,7 +446,7 @@ def serve(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, au
 
 
 def main(docs_dir=None, index_dir=None, host=None, port=None) -> int:
-    """`python -m rag ui`: index the documents folder, then serve the UI over all collections
+    """`python -m ui`: index the documents folder, then serve the UI over all collections
     (`rag.Library`: the documents folder is "default"; others live under RAG_COLLECTIONS_DIR).
 
     Bound to 127.0.0.1:7860 unless told otherwise (arguments, or RAG_UI_HOST / RAG_UI_PORT).

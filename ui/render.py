@@ -69,6 +69,8 @@ def answer_html(ans, titles: dict[str, str] | None = None) -> str:
         at = end
     body = "".join(out + [_e(ans.text[at:], quote=False)]).replace("\n", "<br>")
     parts = [f'<div class="rag-answer">{body}</div>']
+    if ans.resolved:  # a follow-up read in its conversation: the reader sees what was searched for
+        parts.insert(0, _resolved_html(ans.resolved))
     if ans.notice:
         parts.append(_notice_html(ans.notice))
     if ans.citations and not ans.abstained:  # a declined answer shows no sources
@@ -108,11 +110,17 @@ def marker_spans(text: str, citations) -> list[tuple[int, int, int]]:
     return sorted(spans)
 
 
-def partial_html(text: str, notice: str = "") -> str:
+def partial_html(text: str, notice: str = "", resolved: str = "") -> str:
     """An answer still streaming in: plain escaped text (markers are linked once it is complete),
-    after the notice that the extractive answer stands in for the LLM's, if it does."""
-    note = _notice_html(notice) if notice else ""
+    after what a follow-up was searched as and the notice that the extractive answer stands in for
+    the LLM's, if it does."""
+    note = (_resolved_html(resolved) if resolved else "") + (_notice_html(notice) if notice else "")
     return note + _e(text, quote=False).replace("\n", "<br>") + " \u258c"
+
+
+def _resolved_html(resolved: str) -> str:
+    return f'<p class="rag-resolved"><em>Searching for: {_e(resolved, quote=False)}</em></p>'
+
 
 
 def _notice_html(notice: str) -> str:

@@ -108,6 +108,8 @@ def _answer_fields(ans: Answer) -> dict:
     out = {"citations": [citation(c) for c in ans.citations], "abstained": ans.abstained, "mode": ans.mode}
     if ans.notice:
         out["notice"] = ans.notice
+    if ans.resolved:  # a follow-up, as it was searched for and answered
+        out["resolved_question"] = ans.resolved
     return out
 
 

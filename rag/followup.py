@@ -1,0 +1,420 @@
+"""Follow-up questions made standalone, from the conversation: the one place for follow-up logic.
+
+"And Gaming?" after "What was Data Center revenue for the three months ended July 30, 2023?" is
+searched for and answered as "What was Gaming revenue for the three months ended July 30, 2023?";
+"And for the same quarter a year earlier?" as "... for the three months ended July 2023" → 2022;
+"What drove the increase?" as "What drove the increase in Data Center revenue for ...?"; "it", "he"
+take the name they stand for. Earlier turns are resolved in order, so a chain of follow-ups keeps
+its topic, and a question that stands on its own is left alone, so history never drags it off topic.
+
+Rules, not a model: deterministic, microseconds, no LLM (none ships here), and the resolved question
+is shown to the user ("Searching for: ..."), so a wrong guess is visible, not silent. Where no rule
+fits, the previous question is kept beside the follow-up, so retrieval still sees the topic.
+A part-of-speech tagger would guess verbs better, but none ships offline in a wheel (NLTK's and
+spaCy's models are downloads), so verbs are recognised by position and ending (`_topic`).
+Not here: how the answer treats the previous answer's sentences (`rag.answer`).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from . import terms
+
+History = Sequence[tuple[str, str]]  # (question, answer text), oldest first
+
+_ANAPHOR = re.compile(r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|"
+                      r"the same|the other|former|latter)\b", re.IGNORECASE)
+_CONTINUE = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what|why|what else)\b", re.IGNORECASE)
+_MARKER = re.compile(r"\s*\[\d+\]")
+_LEAD = re.compile(r"^\s*(?:(?:and|but|also|so|then|ok|okay|now)\b[,\s]*)+", re.IGNORECASE)
+_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(.+)$", re.IGNORECASE)
+_QUESTION_START = re.compile(r"^(?:(?:for|in|on|at|by|from|to|with|since|until|during)\s+)?(?:what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|"
+                             r"will|would|should|has|have|had|tell|list|name|give|describe|explain|compare)\b", re.I)
+_WH = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how(?:\s+(?:much|many|large|big|long|old|far|often))?)"
+                 r"\b\s*", re.IGNORECASE)
+_AUX = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b\s*", re.IGNORECASE)
+_CHANGE = re.compile(r"\b(the|this|that)\s+(increase|decrease|rise|fall|drop|decline|growth|change|improvement|"
+                     r"difference|gain|loss|shift|jump|reduction|slowdown)\b(?!\s+(?:in|of|to|from|for)\b)", re.I)
+
+# -- periods ----------------------------------------------------------------------------------------
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTHS["sept"] = 9
+_MONTH = r"(?:" + "|".join(sorted((m for m in _MONTHS), key=len, reverse=True)) + r")\.?"
+_DATE = re.compile(rf"\b({_MONTH})\s+(?:(\d{{1,2}}),?\s+)?((?:19|20)\d{{2}})\b", re.IGNORECASE)
+_LENGTHS = {"three": 3, "six": 6, "nine": 9, "twelve": 12, "3": 3, "6": 6, "9": 9, "12": 12}
+_ORD = ["first", "second", "third", "fourth"]
+_PERIOD = re.compile(
+    rf"(?:the\s+)?(?:(?:three|six|nine|twelve|3|6|9|12)[- ]months?|(?:fiscal\s+)?quarter|(?:fiscal\s+)?year|period|"
+    rf"half(?:[- ]year)?)\s+end(?:ed|ing)\s+{_MONTH}\s+(?:\d{{1,2}},?\s+)?(?:19|20)\d{{2}}"
+    r"|(?:the\s+)?(?:first|second|third|fourth)\s+(?:fiscal\s+)?(?:quarter|half)\s+(?:of\s+)?(?:(?:the\s+)?(?:fiscal|FY)\s*"
+    r"(?:year\s+)?)?(?:19|20)\d{2}"
+    r"|\bQ[1-4]\s*(?:FY\s*)?'?(?:(?:19|20)\d{2}|\d{2})\b"
+    r"|\b(?:fiscal\s+(?:year\s+)?|FY\s*)(?:(?:19|20)\d{2}|\d{2})\b"
+    r"|\b(?:19|20)\d{2}\b", re.IGNORECASE)
+# what a follow-up says about the period: (pattern, operation)
+_RELATIVE = [
+    (r"(?:the\s+)?same\s+(?:quarter|period|time|months?)\s+(?:(?:a|one)\s+year\s+(?:earlier|ago|before|prior)|"
+     r"(?:of\s+|in\s+)?(?:the\s+)?(?:prior|previous|preceding|last)\s+(?:fiscal\s+)?year|last\s+year)", ("year", -1)),
+    (r"(?:(?:a|one)\s+year\s+(?:earlier|ago|before|prior)|(?:the\s+)?(?:prior|previous|preceding|last)[- ](?:fiscal[- ])?"
+     r"year(?:'s)?(?:\s+(?:quarter|period))?|(?:the\s+)?year\s+before)", ("year", -1)),
+    (r"(?:(?:a|one)\s+year\s+later|the\s+(?:following|next)\s+year)", ("year", 1)),
+    (r"(?:the\s+)?(?:previous|prior|preceding|last|sequential)\s+quarter", ("quarter", -1)),
+    (r"(?:the\s+)?(?:first\s+)?nine\s+months", ("months", 9)),
+    (r"(?:the\s+)?(?:first\s+half(?:\s+of\s+the\s+year)?|(?:first\s+)?six\s+months|half[- ]year|year[- ]to[- ]date)",
+     ("months", 6)),
+    (r"(?:the\s+)?(?:full|whole|entire)\s+(?:fiscal\s+)?year", ("months", 12)),
+    (r"(?:the\s+)?(?:quarter|three\s+months)", ("months", 3)),
+]
+_RELATIVE = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), op) for p, op in _RELATIVE]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A question read in its conversation. `standalone` is what is searched for and answered."""
+
+    question: str  # as asked
+    standalone: str  # the question with what it leans on filled in; == question when it stands alone
+    previous_answer: str = ""  # the previous answer's text, markers removed ("" for a standalone question)
+
+    @property
+    def follow_up(self) -> bool:
+        return self.standalone != self.question
+
+    @property
+    def resolved(self) -> str:
+        """The standalone question when it differs from the one asked, else ""."""
+        return self.standalone if self.follow_up else ""
+
+    @property
+    def own_terms(self) -> frozenset:
+        """What the follow-up names itself ("Gaming" in "And Gaming?"): sentences about it go first."""
+        return frozenset(terms.content_terms(self.question)) if self.follow_up else frozenset()
+
+
+def is_follow_up(question: str) -> bool:
+    return bool(_CONTINUE.match(question) or _ANAPHOR.search(question) or _CHANGE.search(question)
+                or len(terms.content_terms(question)) < 2)
+
+
+def resolve(question: str, history: History | None) -> Resolved:
+    """`question` made standalone from `history` (earlier (question, answer) pairs, oldest first)."""
+    history = list(history or [])
+    if not history or not is_follow_up(question):
+        return Resolved(question, question)
+    asked: list[str] = []  # the earlier turns' standalone questions, each read in its own context
+    for q, _ in history:
+        asked.append(_resolve_turn(q, asked) if asked else q)
+    prev_answer = _MARKER.sub("", history[-1][1] or "")
+    if prev_answer.startswith("The documents don't say"):
+        prev_answer = ""
+    return Resolved(question, _resolve_turn(question, asked, prev_answer), prev_answer)
+
+
+_EXPLAINS = re.compile(r"^(?:why\b|how\s+(?:is|are|was|were|do|does|did)\b)|\b(?:drove|drive[sn]?|caused?|causes|"
+                       r"reasons?|explains?|led\s+to)\b", re.IGNORECASE)
+
+
+def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str:
+    if not asked or not is_follow_up(question):
+        return question
+    body = _LEAD.sub("", question).strip()
+    about = _ABOUT.match(body)
+    if about or (body and not _QUESTION_START.match(body)):  # an ellipsis: "And Gaming?", "What about X?"
+        # it continues the last question that asked for a fact: "And Gaming?" after "What drove the
+        # increase?" asks for Gaming's figure, not for what drove it
+        base = next((q for q in reversed(asked) if not _EXPLAINS.search(q)), asked[-1])
+        return _ellipsis((about.group(1) if about else body).rstrip(" ?.!"), base)
+    return _references(body, asked[-1], prev_answer)
+
+
+def _ellipsis(fragment: str, previous: str) -> str:
+    """The previous question with the fragment put in place of what it replaces."""
+    out, rest = previous, fragment
+    for rx, op in _RELATIVE:
+        m = rx.search(rest)
+        if m:
+            shifted = _shift_period(out, op)
+            if shifted is not None:
+                out, rest = shifted, (rest[:m.start()] + rest[m.end():])
+            break
+    m = _PERIOD.search(rest)
+    if m:  # an explicit period ("And in 2022?", "For fiscal 2023?") takes the previous one's place
+        p = _PERIOD.search(out)
+        year, old = re.search(r"(?:19|20)\d{2}", m.group(0)), p and re.search(r"(?:19|20)\d{2}", p.group(0))
+        if p and year and old and re.fullmatch(r"(?:(?:in|for)\s+)?(?:fiscal\s+(?:year\s+)?|FY\s*)?(?:19|20)\d{2}",
+                                                m.group(0), re.IGNORECASE):
+            # "And in 2022?" after "the second quarter of 2023": the same quarter, in 2022
+            out = out[:p.start()] + _years(p.group(0), int(year.group(0)) - int(old.group(0))) + out[p.end():]
+        elif p:
+            out = out[:p.start()] + m.group(0) + out[p.end():]
+        if p:
+            rest = rest[:m.start()] + rest[m.end():]
+    prep = re.match(r"^(?:for|in|on|at|of|during|with|from|to)\s+", rest.strip(" ,?"), re.IGNORECASE)
+    rest = re.sub(r"^(?:for|in|on|at|of|during|with|from|to)\s+|\s+(?:for|in|on|at|of|during)$", "",
+                  rest.strip(" ,?"), flags=re.IGNORECASE).strip(" ,?")
+    if not rest or not terms.content_terms(rest):
+        return out if out != previous else f"{previous.rstrip(' ?')}, {fragment}?"
+    swapped = _swap(out, rest, after_preposition=prep.group(0).strip() if prep else "")
+    return swapped if swapped is not None else f"{out.rstrip(' ?')}, {rest}?"
+
+
+def _chunks(question: str) -> list[tuple[int, int]]:
+    """Spans of runs of content words (names, noun phrases) outside any period expression and the
+    question's opening words."""
+    head = _WH.match(question)
+    start = head.end() if head else 0
+    aux = _AUX.match(question[start:])
+    start += aux.end() if aux else 0
+    periods = [m.span() for m in _PERIOD.finditer(question)]
+    spans, cur = [], None
+    for m in re.finditer(r"[^\W_]+(?:['’.-][^\W_]+)*(?:['’]s)?", question[start:]):
+        a, b = m.start() + start, m.end() + start
+        w = m.group(0).lower()
+        inside = any(p0 <= a < p1 for p0, p1 in periods)
+        if (w in terms.STOP and not m.group(0).isupper()) or inside:  # "Type I", "IT": not the pronoun
+            if cur:
+                spans.append(cur)
+            cur = None
+        else:
+            cur = (cur[0], b) if cur else (a, b)
+    if cur:
+        spans.append(cur)
+    return spans
+
+
+def _owner(text: str) -> int:
+    """Length of a leading possessive owner ("Best Buy's ") in a chunk, 0 if none."""
+    m = re.match(r"^(?:[A-Z][\w&.-]*\s+)*[A-Z][\w&.-]*['’]s\s+", text)
+    return m.end() if m else 0
+
+
+def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | None:
+    """Put `fragment` in place of the part of `previous` it stands beside: the chunk with the same
+    head word ("Gaming revenue" for "Data Center revenue"), a name for a name ("Krakow" for "Warsaw"),
+    after a preposition the last object of one ("on cars" for "to Japanese steel": "Japanese cars"),
+    else the first noun phrase ("diluted EPS" for "net income"). None if `previous` has no place."""
+    fragment = re.sub(r"^(?:the|a|an)\s+", "", fragment, flags=re.IGNORECASE)
+    spans = _chunks(previous)
+    if not spans:
+        return None
+    objects = [(a, b) for a, b in spans if re.search(r"\b(?:for|in|on|at|of|during|with|from|to)\s+(?:the\s+)?$",
+                                                      previous[:a], re.IGNORECASE)]
+    if after_preposition:  # "And from C4?" after "... comes from CommonCrawl?": the same preposition's object
+        prep = after_preposition.lower()
+        same = [(a, b) for a, b in objects if re.search(rf"\b{prep}\s+(?:the\s+)?$", previous[:a], re.IGNORECASE)]
+        if same:
+            a, b = same[-1]
+            return previous[:a] + fragment + previous[b:]
+    if after_preposition and objects and not fragment[:1].isupper():
+        a, b = objects[-1]
+        tail = re.search(r"(?:\s+[a-z][\w-]*)+$", " " + previous[a:b])  # the common-noun end of "Japanese steel"
+        a = b - len(tail.group(0)) + 1 if tail and tail.group(0).strip() != previous[a:b] else a
+        return previous[:max(a, 0)] + fragment + previous[b:]
+    frag_terms = terms.content_terms(fragment)
+    head = frag_terms[-1] if frag_terms else ""
+    for a, b in spans:  # same head word: "Gaming revenue" replaces "Data Center revenue"
+        chunk_terms = terms.content_terms(previous[a:b])
+        if chunk_terms and chunk_terms[-1] == head:
+            a += _owner(previous[a:b]) if not re.search(r"['’]s\b", fragment) else 0
+            return previous[:a] + fragment + previous[b:]
+    proper = fragment[:1].isupper()
+    for a, b in spans:
+        chunk = previous[a:b]
+        own = _owner(chunk)
+        words = list(re.finditer(r"\S+", chunk[own:]))
+        caps = [w for w in words if w.group(0)[:1].isupper()]
+        if proper and caps:  # a name for a name: "Gaming" for "Data Center" in "Data Center revenue"
+            run = [caps[-1]]  # the last run of capitalised words: "England" in "Normans under William invade England"
+            for w in reversed(caps[:-1]):
+                if chunk[own:][w.end():run[0].start()].strip():
+                    break
+                run.insert(0, w)
+            return previous[:a + own + run[0].start()] + fragment + previous[a + own + run[-1].end():]
+        if proper and own and not caps:  # "Best Buy's revenues" + "Domestic" -> "Best Buy's Domestic revenues"
+            return previous[:a + own] + fragment + " " + previous[a + own:]
+    if proper:  # the previous question names nothing like it: the name goes before the first noun phrase
+        a = spans[0][0] + _owner(previous[spans[0][0]:spans[0][1]])
+        return previous[:a] + fragment + " " + previous[a:]
+    for a, b in spans:  # a common noun phrase for the first common noun phrase
+        chunk = previous[a:b]
+        own = _owner(chunk)
+        if not chunk[own:][:1].isupper():
+            return previous[:a + own] + fragment + previous[b:]
+    a, b = spans[0]  # only named phrases ("Harbour revenue"): the fragment takes the first one's place
+    return previous[:a + _owner(previous[a:b])] + fragment + previous[b:]
+
+
+# -- periods ----------------------------------------------------------------------------------------
+def _shift_period(question: str, op: tuple[str, int]) -> str | None:
+    """`question` with its period moved (("year", -1): a year earlier; ("quarter", -1); ("months", 6):
+    the six months to the same date). None if it names no period."""
+    m = _PERIOD.search(question)
+    if not m:
+        return None
+    span, kind, n = m.group(0), op[0], op[1]
+    if kind == "year":
+        new = _DATE.sub(lambda d: _date(d, years=n), span) if _DATE.search(span) else _years(span, n)
+    elif kind == "quarter":
+        new = _prev_quarter(span)
+    else:
+        new = _months(span, n)
+    return None if new is None else question[:m.start()] + new + question[m.end():]
+
+
+def _date(d: re.Match, years: int = 0, months: int = 0) -> str:
+    """A date moved by whole years/months. The day is kept only at a month's end (calendar quarters
+    end there every year); a retail 52-week year ends on another day each year, so the month and
+    year are what a reader can rely on ("July 2022"), not a guessed day."""
+    month, day, year = _MONTHS[d.group(1).lower().rstrip(".")], d.group(2), int(d.group(3))
+    total = year * 12 + (month - 1) + months + 12 * years
+    y, mo = divmod(total, 12)
+    name = calendar.month_name[mo + 1]
+    if day and int(day) == calendar.monthrange(year, month)[1]:
+        return f"{name} {calendar.monthrange(y, mo + 1)[1]}, {y}"
+    return f"{name} {y}"
+
+
+def _years(span: str, n: int) -> str:
+    def shift(m: re.Match) -> str:
+        y = m.group(0)
+        return str(int(y) + n) if len(y) == 4 else f"{(int(y) + n) % 100:02d}"
+
+    return re.sub(r"(?<!\d)(?:(?:19|20)\d{2}|(?<=FY)\d{2}|(?<=FY )\d{2}|(?<=')\d{2})(?!\d)", shift, span)
+
+
+def _prev_quarter(span: str) -> str | None:
+    if _DATE.search(span):
+        return _DATE.sub(lambda d: _date(d, months=-3), span)
+    m = re.search(r"\b(first|second|third|fourth)\b", span, re.IGNORECASE)
+    if m:
+        i = _ORD.index(m.group(1).lower())
+        new = span[:m.start()] + _ORD[i - 1] + span[m.end():]
+        return _years(new, -1) if i == 0 else new
+    q = re.search(r"Q([1-4])", span, re.IGNORECASE)
+    if q:
+        i = int(q.group(1))
+        new = span[:q.start()] + f"Q{4 if i == 1 else i - 1}" + span[q.end():]
+        return _years(new, -1) if i == 1 else new
+    return None
+
+
+def _months(span: str, n: int) -> str | None:
+    word = {3: "three", 6: "six", 9: "nine", 12: "twelve"}[n]
+    date = _DATE.search(span)
+    if date:  # "the three months ended July 30, 2023" -> "the six months ended July 30, 2023"
+        return f"the {word} months ended {date.group(0)}" if n != 12 else f"the year ended {date.group(0)}"
+    m = re.search(r"(first|second|third|fourth)\s+(fiscal\s+)?(?:quarter|half)\s+(?:of\s+)?(.*)$", span, re.I)
+    if m:
+        year = m.group(3)
+        if n == 6:
+            return f"the first half of {year}"
+        if n == 12:
+            return year
+        if n == 9:
+            return f"the first nine months of {year}"
+    return None
+
+
+# -- pronouns and references ----------------------------------------------------------------------
+def _topic(question: str) -> str:
+    """What a question is about, as a noun phrase: "the steam engine" in "When was the steam engine
+    invented?" and "Who invented the steam engine?"; "Data Center revenue for the three months ended
+    July 30, 2023" in "What was Data Center revenue for ...?"."""
+    q = question.strip().rstrip("?. ")
+    head = _WH.match(q)
+    rest = q[head.end():] if head else q
+    # "How much power did the reactor produce": the question's own noun comes before its verb
+    aux = re.match(r"^(?:\S+\s+){0,6}?(is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b\s*",
+                   rest, re.IGNORECASE)
+    if aux:
+        rest = rest[aux.end():]
+    elif head:  # "Who invented X": the word after the question word is the verb
+        rest = re.sub(r"^\S+\s*", "", rest)
+    rest = re.sub(r"\s+(?:for|to|from|with|about|of|on|in|by|at)$", "", rest, flags=re.IGNORECASE)
+    words = rest.split()
+    if aux and aux.group(1).lower() in ("do", "does", "did") and len(words) > 1:
+        words = words[:-1]  # "What does BERT stand for": after do/does/did the last word is the verb
+    else:  # "When was the lighthouse first built": a participle (and its adverb) ends it
+        while len(words) > 1 and (re.fullmatch(r"[a-z]+(?:ed|en)", words[-1]) or words[-1] in terms.PAST_FORMS
+                                  or words[-1] in ("first", "last", "originally", "initially", "finally")):
+            words = words[:-1]
+    return " ".join(words)
+
+
+def _person(text: str) -> str:
+    m = re.search(r"\b([A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z]+|de|van|von|da))*\s+[A-Z][a-z]+)\b", text)
+    return m.group(1) if m else ""
+
+
+def _references(body: str, previous: str, prev_answer: str) -> str:
+    """Pronouns get what they stand for; "the increase" gets what increased."""
+    topic = _topic(previous)
+    out = body[:1].upper() + body[1:]
+    change = _CHANGE.search(out)
+    if change and topic:
+        out = out[:change.end()] + f" in {_strip_article(topic)}" + out[change.end():]
+    person = _person(prev_answer.split(". ")[0]) or _person(previous[1:])
+    plural = _plural(previous) or topic
+
+    def sub(m: re.Match) -> str:
+        w, noun = m.group(1).lower(), m.group(2)
+        if w in ("he", "she", "him") and person:
+            return person + (noun or "")
+        if w in ("his", "her") and person:
+            return f"{person}'s{noun or ''}"
+        if w in ("it", "they", "them") and topic:
+            return (topic if w == "it" else plural) + (noun or "")
+        if w in ("its", "their") and topic:  # "What drove its growth?": the growth of the topic
+            return f"the{noun} of {_strip_article(topic if w == 'its' else plural)}" if noun else f"{topic}'s"
+        return m.group(0)
+
+    if not change:
+        out = re.sub(r"\b(he|she|him|his|her|it|its|they|them|their)\b(\s+(?!(?:the|a|an|to|in|on|of|for|with|at|by)\b)"
+                     r"[a-z][\w-]*)?", sub, out, count=1, flags=re.I)
+        if out == body[:1].upper() + body[1:] and re.search(r"\b(?:this|that|these|those)\b", out, re.I) and topic:
+            out = f"{out.rstrip(' ?')} ({topic})?"  # "Why did that happen?": the topic beside it
+    if out.rstrip(" ?") == (body[:1].upper() + body[1:]).rstrip(" ?"):  # no rule fits: the topic beside it
+        return f"{out.rstrip(' ?')}? ({previous.rstrip(' ?')})"
+    return out
+
+
+def _plural(question: str) -> str:
+    """The first plural common noun phrase of a question ("steam turbines"): what "they" stands for."""
+    for a, b in _chunks(question):
+        chunk = question[a:b]
+        if re.search(r"[a-z]s$", chunk) and not chunk[:1].isupper() and not chunk.endswith("'s"):
+            return chunk
+    return ""
+
+
+def _strip_article(text: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
+
+
+def normalize_history(history) -> list[tuple[str, str]]:
+    """Accept [(q, a)], [q] (questions only) or gradio-style [{'role', 'content'}] messages."""
+    out: list[tuple[str, str]] = []
+    pending_q = None
+    for item in history or []:
+        if isinstance(item, str):
+            out.append((item, ""))
+        elif isinstance(item, dict):
+            role, content = item.get("role"), item.get("content")
+            content = content if isinstance(content, str) else str(content or "")
+            if role == "user":
+                if pending_q is not None:
+                    out.append((pending_q, ""))
+                pending_q = content
+            elif role == "assistant" and pending_q is not None:
+                out.append((pending_q, content))
+                pending_q = None
+        else:
+            q, a = item
+            out.append((str(q or ""), str(a or "")))
+    if pending_q is not None:
+        out.append((pending_q, ""))
+    return out

@@ -1,0 +1,131 @@
+"""Follow-up questions read in their conversation (`rag.followup.resolve`): pure string rules, on
+questions and figures written for these tests; and end to end, the resolved question in the
+answer, on a small filing-like corpus with the real MiniLM and Chroma."""
+import pytest
+
+from rag.followup import resolve
+
+REVENUE = "What was Harbour revenue for the three months ended June 30, 2024?"
+
+
+def standalone(question, *previous, answer=""):
+    return resolve(question, [(q, answer) for q in previous]).standalone
+
+
+def test_a_question_that_stands_alone_is_left_alone():
+    r = resolve("What is the tallest tower in Lisbon?", [(REVENUE, "Harbour revenue was $12 million [1].")])
+    assert r.standalone == r.question and r.resolved == "" and not r.follow_up
+
+
+@pytest.mark.parametrize("follow_up, expected", [
+    ("And Ferries?", "What was Ferries revenue for the three months ended June 30, 2024?"),
+    ("What about Ferries revenue?", "What was Ferries revenue for the three months ended June 30, 2024?"),
+    ("How about the operating income?", "What was operating income for the three months ended June 30, 2024?"),
+])
+def test_an_ellipsis_takes_the_place_of_what_it_stands_beside(follow_up, expected):
+    assert standalone(follow_up, REVENUE) == expected
+
+
+@pytest.mark.parametrize("follow_up, period", [
+    # a quarter that ends on a month's end ends there every year: the day is kept
+    ("And for the same quarter a year earlier?", "the three months ended June 30, 2023"),
+    ("And a year ago?", "the three months ended June 30, 2023"),
+    ("And for the first half?", "the six months ended June 30, 2024"),
+    ("And the previous quarter?", "the three months ended March 31, 2024"),
+    ("And in 2022?", "the three months ended June 30, 2022"),
+])
+def test_relative_periods_move_the_period_of_the_question(follow_up, period):
+    assert standalone(follow_up, REVENUE) == f"What was Harbour revenue for {period}?"
+
+
+def test_a_retail_quarter_a_year_earlier_keeps_month_and_year_not_a_guessed_day():
+    q = "What were net sales for the three months ended August 3, 2024?"
+    assert standalone("And a year earlier?", q) == "What were net sales for the three months ended August 2023?"
+
+
+def test_named_quarters_and_fiscal_years_shift_too():
+    q = "What was diluted EPS in the second quarter of fiscal 2024?"
+    assert standalone("And the prior quarter?", q) == "What was diluted EPS in the first quarter of fiscal 2024?"
+    assert standalone("And the first half?", q) == "What was diluted EPS in the first half of fiscal 2024?"
+    assert standalone("And in fiscal 2023?", q) == "What was diluted EPS in the second quarter of fiscal 2023?"
+
+
+def test_the_change_gets_what_changed():
+    assert (standalone("What drove the increase?", REVENUE)
+            == "What drove the increase in Harbour revenue for the three months ended June 30, 2024?")
+
+
+def test_pronouns_take_what_they_stand_for():
+    assert standalone("When was it rebuilt?", "Who designed the Kelmore lighthouse?") == \
+        "When was the Kelmore lighthouse rebuilt?"
+    assert standalone("How tall is it?", "When was the Kelmore lighthouse first built?") == \
+        "How tall is the Kelmore lighthouse?"
+    assert standalone("When was he born?", "Who designed the Kelmore lighthouse?",
+                      answer="Edith Marrow designed it in 1871 [1].") == "When was Edith Marrow born?"
+
+
+def test_a_preposition_object_is_replaced_by_the_follow_ups():
+    assert standalone("And on cars?", "What tariff applies to Korean steel?") == "What tariff applies to Korean cars?"
+
+
+def test_a_chain_of_follow_ups_keeps_its_topic():
+    history = [(REVENUE, "..."), ("And Ferries?", "...")]
+    assert resolve("And a year earlier?", history).standalone == \
+        "What was Ferries revenue for the three months ended June 30, 2023?"
+
+
+def test_without_a_rule_the_previous_question_stays_beside_the_follow_up():
+    out = standalone("Why?", REVENUE)
+    assert "Harbour revenue" in out and out.startswith("Why")
+
+
+# -- end to end ---------------------------------------------------------------------------------
+FILING = """Harbour Group quarterly report
+
+Segment revenue (in millions):
+| Segment | Three months ended June 30, 2024 | Three months ended June 30, 2023 |
+|---|---|---|
+| Harbour | $412 | $377 |
+| Ferries | $96 | $118 |
+
+Harbour revenue rose because container volumes at the east quay grew by 14 percent after the new cranes opened.
+Ferries revenue fell as the island route was closed for three weeks of repairs in May.
+"""
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory, embedder):
+    from rag import Assistant
+
+    root = tmp_path_factory.mktemp("harbour")
+    (root / "docs").mkdir()
+    (root / "docs" / "report.md").write_text(FILING, encoding="utf-8")
+    a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
+    a.ingest(progress=False)
+    return a
+
+
+def test_ask_answers_the_resolved_follow_up_and_says_what_it_searched_for(harbour):
+    first = harbour.ask("What was Harbour segment revenue for the three months ended June 30, 2024?")
+    follow = harbour.ask("And Ferries?", history=[(first.question, first.text)])
+    assert follow.question == "And Ferries?"
+    assert follow.resolved == "What was Ferries segment revenue for the three months ended June 30, 2024?"
+    assert "96" in follow.text.split("[1]")[0], follow.text
+    again = harbour.ask("And a year earlier?", history=[(first.question, first.text), ("And Ferries?", follow.text)])
+    assert "118" in again.text.split("[1]")[0], again.text
+    assert harbour.ask(first.question).resolved == ""  # asked alone: nothing to resolve
+
+
+def test_the_cli_chat_says_what_a_follow_up_searched_for(harbour):
+    import os
+    import subprocess
+    import sys
+
+    docs, index = harbour.config.docs_dir, harbour.config.index_dir  # ingested by the fixture
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_LLM": "none"}
+    out = subprocess.run([sys.executable, "-m", "rag", "--index", str(index), "chat", "--docs", str(docs)],
+                         input="What was Harbour segment revenue for the three months ended June 30, 2024?\n"
+                               "And Ferries?\n\n", env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("(Searching for:") == 1  # the first question stands alone
+    assert "(Searching for: What was Ferries segment revenue for the three months ended June 30, 2024?)" in out.stdout
