@@ -90,26 +90,39 @@ def ingest_lock(index_dir: Path, wait_s: float):
 
 
 class _Tracker:
-    """Turns the work done into `IngestProgress` reports. Each file to write is one unit of work:
-    a tenth when it has been read and chunked, the rest as its passages are embedded and stored."""
+    """Turns the work done into `IngestProgress` reports. Each file to write weighs its share of the
+    bytes to write (so a large PDF after small notes does not make the time left jump up: counted
+    per file, it did, 4 s then 8 s); of a file's share, a tenth is done when it has been read and
+    chunked, the rest as its passages are embedded and stored."""
 
     READ, EMBED, STORE = 0.1, 0.8, 0.1
 
-    def __init__(self, total: int, on_progress: ProgressFn | None):
-        self.total, self.on_progress = total, on_progress
+    def __init__(self, sizes: dict[str, int], on_progress: ProgressFn | None):
+        total = sum(max(n, 1) for n in sizes.values())
+        self.weight = {s: max(n, 1) / total for s, n in sizes.items()}
+        self.total, self.on_progress = len(sizes), on_progress
         self.t0 = time.perf_counter()
-        self.files_read = self.files_done = self.chunks_found = self.chunks_done = 0
-        self.committed = 0.0  # work units finished
+        self.files_done = self.chunks_found = self.chunks_done = 0
+        self.read_weight = 0.0  # files read and chunked, not yet written
+        self.committed = 0.0  # weight of the files finished
 
-    def report(self, stage: str, source: str = "", batch_files: int = 0, batch_share: float = 0.0,
+    def read(self, source: str) -> None:
+        self.read_weight += self.weight[source]
+
+    def finish(self, sources: list[str]) -> None:
+        w = sum(self.weight[s] for s in sources)
+        self.read_weight -= w
+        self.committed += w
+        self.files_done += len(sources)
+
+    def report(self, stage: str, source: str = "", batch_weight: float = 0.0, batch_share: float = 0.0,
                batch_chunks: int = 0) -> None:
-        """batch_share: how far (0..1) the embed+store of the `batch_files` files being written is;
-        batch_chunks: passages of that batch embedded so far."""
+        """batch_share: how far (0..1) the embed+store of the files being written (weighing
+        `batch_weight` together) is; batch_chunks: passages of that batch embedded so far."""
         if not self.on_progress:
             return
-        work = self.committed + self.READ * (self.files_read - self.files_done) \
-            + (self.EMBED + self.STORE) * batch_files * batch_share
-        fraction = min(1.0, work / self.total) if self.total else 1.0
+        work = self.committed + self.READ * self.read_weight + (self.EMBED + self.STORE) * batch_weight * batch_share
+        fraction = min(1.0, work) if self.total else 1.0
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / fraction * (1 - fraction) if fraction >= 0.02 and elapsed >= 0.5 else None
         self.on_progress(IngestProgress(stage, self.files_done, self.total, source, self.chunks_done + batch_chunks,
@@ -211,7 +224,7 @@ class Ingestor:
         done: list[tuple[str, int]] = []
         batch: list[tuple[Document, list[Chunk]]] = []
         bar = tqdm(total=len(todo), desc="ingest", unit="file", disable=not progress or not todo)
-        track = _Tracker(len(todo), on_progress)
+        track = _Tracker({f.source: _size(f.path) for f in todo}, on_progress)
         for f in todo:
             self._check_cancel()
             track.report("read", f.source)
@@ -223,11 +236,10 @@ class Ingestor:
             except DocumentError as e:
                 skipped.append((f.source, str(e)))
                 bar.update(1)
-                track.files_read += 1
-                track.files_done += 1
-                track.committed += 1.0
+                track.read(f.source)
+                track.finish([f.source])
                 continue
-            track.files_read += 1
+            track.read(f.source)
             track.chunks_found += len(chunks)
             batch.append((doc, chunks))
             if sum(len(c) for _, c in batch) >= BATCH_CHUNKS:
@@ -251,17 +263,18 @@ class Ingestor:
         texts = [c.embed_text for c in chunks] + [s[3] for s in sents]
         name = batch[0][0].source if len(batch) == 1 else f"{len(batch)} files"
         share = track.EMBED / (track.EMBED + track.STORE)
+        weight = sum(track.weight[doc.source] for doc, _ in batch)
         last = [0.0]
 
         def embedded(done: int, total: int) -> None:  # a large file's progress moves as it embeds
             self._check_cancel()  # (what is stored so far is rolled back by the next run, as after a kill)
             if done == total or done / total - last[0] >= 0.02:  # at most ~50 reports per batch of files
                 last[0] = done / total
-                track.report("embed", name, len(batch), share * done / total, round(len(chunks) * done / total))
+                track.report("embed", name, weight, share * done / total, round(len(chunks) * done / total))
 
-        track.report("embed", name, len(batch), 0.0)
+        track.report("embed", name, weight, 0.0)
         vecs = _embed(self.embedder, texts, embedded)
-        track.report("store", name, len(batch), share, len(chunks))
+        track.report("store", name, weight, share, len(chunks))
         chunk_vecs, sent_vecs = vecs[:len(chunks)], vecs[len(chunks):]
         # 2. write the new version (not live yet: the manifest still names the old hash)
         doc_meta = {doc.source: _doc_meta(doc) for doc, _ in batch}
@@ -272,9 +285,8 @@ class Ingestor:
         for doc, _ in batch:
             if doc.source in manifest:
                 self.store.delete_version(doc.source, keep_sha=doc.sha)  # 4. drop the old version
-        track.files_done += len(batch)
+        track.finish([doc.source for doc, _ in batch])
         track.chunks_done += len(chunks)
-        track.committed += len(batch)
         return [(doc.source, len(cs)) for doc, cs in batch]
 
 
@@ -291,6 +303,13 @@ def _embed(embedder: Embedder, texts: list[str], on_batch) -> np.ndarray:
     except (TypeError, ValueError):
         accepts = False
     return embedder.embed(texts, on_batch=on_batch) if accepts else embedder.embed(texts)
+
+
+def _size(path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _doc_meta(doc: Document) -> dict:

@@ -97,6 +97,23 @@ def test_first_ask_builds_a_missing_index(tmp_path, embedder):
     assert a.store.state() == "ok"
 
 
+def test_progress_weighs_files_by_size_so_the_time_left_does_not_jump(tmp_path, embedder):
+    """Two small notes, then a file twenty times their size: after the notes the run is far from two
+    thirds done (files counted alike made the time left grow as the big one started)."""
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "a.txt").write_text("The east gate opens at six in the morning.\n", encoding="utf-8")
+    (d / "b.txt").write_text("The west gate closes at ten in the evening.\n", encoding="utf-8")
+    (d / "c.txt").write_text("\n\n".join(f"Shed {i} stores {i * 3} pallets of roof tiles for the spring repairs."
+                                          for i in range(60)), encoding="utf-8")
+    seen = []
+    Assistant(docs_dir=d, index_dir=tmp_path / "idx", embedder=embedder).ingest(progress=False, on_progress=seen.append)
+    small_done = [p.fraction for p in seen if p.stage == "read" and p.source == "c.txt"]
+    # read, not yet written: a tenth of their ~2% share of the bytes (counted per file: a tenth of 2/3)
+    assert small_done and small_done[0] < 0.02, small_done
+    assert seen[-1].fraction == 1.0
+
+
 def test_progress_advances_with_the_passages_of_one_large_file(tmp_path, embedder):
     # One file of many passages: progress must move while it embeds, not jump from 0 to 1 at the end.
     d = tmp_path / "docs"
