@@ -116,9 +116,9 @@ class _Tracker:
         self.files_done += len(sources)
 
     def report(self, stage: str, source: str = "", batch_weight: float = 0.0, batch_share: float = 0.0,
-               batch_chunks: int = 0) -> None:
+               batch_chunks: int = 0, batch_total: int = 0) -> None:
         """batch_share: how far (0..1) the embed+store of the files being written (weighing
-        `batch_weight` together) is; batch_chunks: passages of that batch embedded so far."""
+        `batch_weight` together) is; batch_chunks of their batch_total passages are embedded."""
         if not self.on_progress:
             return
         work = self.committed + self.READ * self.read_weight + (self.EMBED + self.STORE) * batch_weight * batch_share
@@ -126,7 +126,7 @@ class _Tracker:
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / fraction * (1 - fraction) if fraction >= 0.02 and elapsed >= 0.5 else None
         self.on_progress(IngestProgress(stage, self.files_done, self.total, source, self.chunks_done + batch_chunks,
-                                        self.chunks_found, round(fraction, 4), eta))
+                                        self.chunks_found, round(fraction, 4), eta, batch_chunks, batch_total))
 
 
 class Ingestor:
@@ -270,11 +270,12 @@ class Ingestor:
             self._check_cancel()  # (what is stored so far is rolled back by the next run, as after a kill)
             if done == total or done / total - last[0] >= 0.02:  # at most ~50 reports per batch of files
                 last[0] = done / total
-                track.report("embed", name, weight, share * done / total, round(len(chunks) * done / total))
+                track.report("embed", name, weight, share * done / total, round(len(chunks) * done / total),
+                             len(chunks))
 
-        track.report("embed", name, weight, 0.0)
+        track.report("embed", name, weight, 0.0, 0, len(chunks))
         vecs = _embed(self.embedder, texts, embedded)
-        track.report("store", name, weight, share, len(chunks))
+        track.report("store", name, weight, share, len(chunks), len(chunks))
         chunk_vecs, sent_vecs = vecs[:len(chunks)], vecs[len(chunks):]
         # 2. write the new version (not live yet: the manifest still names the old hash)
         doc_meta = {doc.source: _doc_meta(doc) for doc, _ in batch}

@@ -128,6 +128,10 @@ class IngestProgress:
     chunks_total: int = 0  # passages found in the files read so far
     fraction: float = 0.0
     eta_s: float | None = None
+    # the file(s) being embedded and stored now (`source`): their passages done and in all, so a
+    # progress line counts per file, not across the run
+    source_chunks_done: int = 0
+    source_chunks_total: int = 0
 
     def __str__(self) -> str:
         what = {"scan": "Scanning the documents folder", "read": f"Reading {self.source}",

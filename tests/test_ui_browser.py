@@ -382,7 +382,7 @@ def test_upload_shows_one_advancing_progress_then_plain_result(page, served, tmp
     page.locator("#rag-upload input[type=file]").set_input_files([str(report), str(bad)])
     page.get_by_role("button", name="Upload and index").click()
     status = page.locator("#rag-doc-status")
-    expect(status).to_contain_text(re.compile(r"Embedding \d+ passages"), timeout=60_000)
+    expect(status).to_contain_text(re.compile(r"Embedding \d+ of \d+ passages"), timeout=60_000)
     bar = page.locator("#rag-doc-status .progress-level").first  # a bar a person can see
     expect(bar).to_be_visible()
     assert bar.bounding_box()["height"] >= 10 and bar.bounding_box()["width"] >= 200
@@ -393,7 +393,7 @@ def test_upload_shows_one_advancing_progress_then_plain_result(page, served, tmp
     seen = page.evaluate("window.__seen")
     fractions = [float(m.group(1)) for t in seen for m in [re.search(r"(\d+(?:\.\d+)?)%", t)] if m]
     assert len(set(fractions)) >= 3 and fractions == sorted(fractions), seen  # it advanced as the work was done
-    assert any(0 < f < 100 for f in fractions) and any(re.match(r"Embedding \d+ passages", t) for t in
+    assert any(0 < f < 100 for f in fractions) and any(re.match(r"Embedding \d+ of \d+ passages", t) for t in
                                                        (x.split("\n")[-1] for x in seen)), seen
     assert any("left" in t for t in seen), seen  # with an estimate of the time left
     assert page.evaluate("window.__elsewhere") == 0  # one indicator only, on the status line

@@ -219,8 +219,11 @@ def test_progress_lines_and_refusals_are_plain_language():
     from ui.documents import progress_text, refusal
 
     assert progress_text(IngestProgress("read", 0, 2, "bert.pdf")) == "Reading bert.pdf (file 1 of 2)"
-    assert progress_text(IngestProgress("embed", 0, 1, "bert.pdf", 0, 168, 0.4, 9.2)) == \
-        "Embedding 168 passages \u2014 about 9 s left"
+    assert progress_text(IngestProgress("embed", 0, 1, "bert.pdf", 0, 168, 0.4, 9.2, 0, 168)) == \
+        "Embedding 0 of 168 passages of bert.pdf \u2014 about 9 s left"
+    # the third of three files: its own passages, not the run's (600 of the first two, 42 of its own)
+    assert progress_text(IngestProgress("embed", 2, 3, "c.pdf", 642, 900, 0.8, 3.0, 42, 300)) == \
+        "Embedding 42 of 300 passages of c.pdf (file 3 of 3) \u2014 about 3 s left"
     assert progress_text(IngestProgress("done", 1, 1, fraction=1.0, eta_s=0.0)) == "Done"
     assert refusal("notes.exe", "notes.exe: unsupported file type .exe") == \
         "**notes.exe** was not added: unsupported file type .exe"

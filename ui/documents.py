@@ -106,9 +106,10 @@ def progress_text(p) -> str:
         what = f"Reading {p.source}{files}"
     elif p.stage in ("embed", "store"):
         verb = "Embedding" if p.stage == "embed" else "Storing"
-        n = f" {p.chunks_total}" if p.chunks_total else ""
-        done = f", {p.chunks_done} done" if p.chunks_done else ""  # ingest counts a file's passages once stored
-        what = f"{verb}{n} passages{files}{done}"
+        # counted for the file(s) being written now ("642 done" across files read as one file's count)
+        of = f"{p.source_chunks_done} of {p.source_chunks_total} " if p.stage == "embed" and p.source_chunks_total else \
+            (f"{p.source_chunks_total} " if p.source_chunks_total else "")
+        what = f"{verb} {of}passages" + (f" of {p.source}" if p.source else "") + files
     elif p.stage == "done":
         what = "Done"
     else:
