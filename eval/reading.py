@@ -1,7 +1,7 @@
 """The reading benchmark: how well `rag.read` + `rag.chunk` turn files into indexed text.
 
     python -m eval.reading                          # every section
-    python -m eval.reading --only articles,pdf      # some of: articles, prose, pdf, aragog, ingest
+    python -m eval.reading --only articles,pdf      # some of: articles, prose, pdf, aragog, ingest, starts
     python -m eval.reading --no-write               # print only
 
 Sections (each a function named for what it measures):
@@ -13,6 +13,9 @@ Sections (each a function named for what it measures):
 4. aragog    aragog_retrieval(): top-5 coverage of the reference answers, ours vs the llama-index
              reference recipe (eval/reference.py).
 5. ingest    ingest_speed(): seconds to index seeds/ and the covid_qa documents.
+6. starts    answer_starts(): on the aragog and financebench PDFs, answer units (the sentences
+             rag.chunk makes, what an answer quotes) that start mid-sentence after a page, column or
+             other block break, or with a stray page/figure/footnote number.
 
 Prints the tables; writes eval/results/reading.json (sections not run keep their previous
 numbers) and eval/READING.md from it.
@@ -47,7 +50,8 @@ DATA = ROOT / "eval" / ".cache" / "data"
 INDEX = ROOT / "eval" / ".cache" / "index"
 RESULTS = ROOT / "eval" / "results" / "reading.json"
 REPORT = ROOT / "eval" / "READING.md"
-SECTIONS = ("articles", "prose", "pdf", "aragog", "ingest")
+FINANCE = SHARED / "financebench" / "pdfs"
+SECTIONS = ("articles", "prose", "pdf", "aragog", "ingest", "starts")
 PROSE_SETS = ("covid_qa", "tonic_pg", "pubmedqa", "hotpotqa")
 K = 5
 
@@ -60,7 +64,7 @@ PREVIOUS_INGEST = {"seeds": {"seconds": 7.863, "chunks": 42, "commit": "713441e"
                              "from": "eval/results/seeds.json"},
                    "covid_qa": None}
 TARGETS = {"html_f1": 0.95, "html_recall": 0.97, "txt_f1": 0.90, "txt_recall": 0.97, "prose": 0.995,
-           "pdf_indexed": 0.99, "pdf_cut": 0.02}
+           "pdf_indexed": 0.99, "pdf_cut": 0.02, "bad_starts": 0}
 
 _SPACE = re.compile(r"\s+")
 _NOT_DIGIT = re.compile(r"\D+")
@@ -502,6 +506,116 @@ def ingest_speed(runs: int = 2) -> dict:
     return {"rows": rows}
 
 
+# -- 6. answer starts -----------------------------------------------------------------------------
+# Text rules only (no geometry, no reader internals), so they can disagree with the reader's own.
+_LOWER_START = re.compile(r"^[a-z][a-z'\u2019\-]*(?=[\s,.;:)]|$)")  # a lowercase word ("arXiv:", "iPhone" are not)
+_LETTER_MARKER = re.compile(r"^[a-z][.)]\s")  # "a) then ...", "e. FastText": a list item's letter
+_ALPHA_WORD = re.compile(r"^[(\[\u201c\"'\u2018]?[^\W\d_](?:[^\W\d_]|['\u2019\-.])*[)\]\u201d\"'\u2019,.;:]*$")
+_OPEN_END = frozenset(",-;)\"'\u2019\u201d\u00ad")  # a prose line may stop on these mid-sentence
+_STRAY = re.compile(r"^(\d{1,3})\s*([A-Z][a-z]*)\b\s*(.*)$", re.S)  # "12 The", "12The"
+PROSE = ("paragraph", "list_item")
+
+
+def prose_like(text: str, min_words: int = 3) -> bool:
+    """Running words, not a formula, code, figure label or URL: at least `min_words` words, three
+    quarters of them plain words (letters, inner hyphens/apostrophes/full stops, surrounding punctuation)."""
+    words = text.split()
+    return len(words) >= min_words and sum(bool(_ALPHA_WORD.match(w)) for w in words) >= 0.75 * len(words)
+
+
+def starts_mid_sentence(text: str, before: str) -> bool:
+    """A unit that goes on with a sentence `before` left unfinished: it starts with a lowercase word (not a
+    list item's letter, a URL or an e-mail address) and reads as prose, or is a short tail that ends a
+    sentence ("tions.", "data."); `before` is prose that stops without sentence-final punctuation, on a
+    letter, digit, comma, hyphen, semicolon or closing bracket/quote."""
+    if not _LOWER_START.match(text) or _LETTER_MARKER.match(text):
+        return False
+    first = text.split(None, 1)[0]
+    if "://" in first or "@" in first or first.startswith("www."):
+        return False
+    if not (prose_like(text) or (len(text.split()) <= 2 and _SENTENCE_END.search(text))):
+        return False
+    before = before.rstrip()
+    return (prose_like(before, 4) and not _SENTENCE_END.search(before)
+            and (before[-1].isalnum() or before[-1] in _OPEN_END))
+
+
+def stray_number_start(text: str, page: int) -> bool:
+    """A unit that starts with a bare number set before a sentence: "12 The leader will receive ...",
+    "7 For example, ...". The word after the number is a capitalised function word (scikit-learn's
+    English stop words: The, For, In, See, ...) that starts a sentence, so the number is no part of it
+    (a quantity reads "12 leaders", a name "737 Program", a year "2019 was"); the number is below 100
+    (a footnote or figure number) or the unit's page; two words or more follow (not a formula's "1 To")."""
+    m = _STRAY.match(text)
+    if not m or m.group(2).lower() not in _stop_words():
+        return False
+    n = int(m.group(1))
+    return (n < 100 or n == page) and len(m.group(3).split()) >= 2
+
+
+def start_stats(doc, chunks, examples: int = 3) -> dict:
+    """The answer-start counts of one document (see answer_starts): each prose unit against the nearest
+    prose unit before it that reads as prose (formulas, figure labels, footnote URLs in between are
+    skipped: the sentence they interrupt is what the reader sees)."""
+    units = sorted({(u.start, u.end): u for c in chunks for u in c.units}.values(), key=lambda u: (u.start, u.end))
+    starts = {b.start for b in doc.blocks}
+    out = {"units": 0, "page_break": 0, "same_page": 0, "stray_number": 0, "long_cut": 0,
+           "examples": {"page_break": [], "same_page": [], "stray_number": [], "long_cut": []}}
+    prev = None
+    for u in units:
+        if u.kind not in PROSE:
+            continue
+        out["units"] += 1
+        kind = ""
+        if stray_number_start(u.text, u.page):
+            kind = "stray_number"
+        elif prev is not None and starts_mid_sentence(u.text, prev.text):
+            if u.start not in starts and not doc.text[prev.end:u.start].strip():
+                kind = "long_cut"  # inside a block, one sentence: the chunker cut it to the model's window
+            elif doc.page_at(prev.end - 1) != doc.page_at(u.start):
+                kind = "page_break"
+            else:
+                kind = "same_page"
+        if kind:
+            out[kind] += 1
+            if len(out["examples"][kind]) < examples:
+                show = u.text[:70] if kind == "stray_number" else f"{prev.text[-45:]} / {u.text[:45]}"
+                out["examples"][kind].append(f"p{u.page}: {show}")
+        if prose_like(u.text, 2):
+            prev = u
+    return out
+
+
+def answer_starts() -> dict:
+    """Per collection (aragog papers, financebench filings): prose units that start mid-sentence after a
+    page break or another block break on the same page (a column break, a float, a line the reader took
+    for a heading), or with a stray number; units of one long sentence cut by the chunker (a unit inside a
+    block, right after the one before) are counted apart: not a reading error. The first four examples of
+    each kind per collection."""
+    from rag.read import read_document
+
+    chunk = _chunker()
+    rows = []
+    for name, folder in (("aragog", PAPERS), ("financebench", FINANCE)):
+        tot = {"collection": name, "files": 0, "units": 0, "page_break": 0, "same_page": 0, "stray_number": 0,
+               "long_cut": 0}
+        examples = []
+        t0 = time.perf_counter()
+        for path in sorted(folder.glob("*.pdf")):
+            doc = read_document(path)
+            s = start_stats(doc, chunk(doc))
+            tot["files"] += 1
+            for k in ("units", "page_break", "same_page", "stray_number", "long_cut"):
+                tot[k] += s[k]
+            for kind, ex in s["examples"].items():  # the first few of each kind, one file after another
+                room = 4 - sum(e.startswith(f"[{kind}]") for e in examples)
+                examples += [f"[{kind}] {path.name} {e}" for e in ex[:max(0, room)]]
+        tot["bad_starts"] = tot["page_break"] + tot["same_page"] + tot["stray_number"]
+        tot["seconds"] = round(time.perf_counter() - t0, 1)
+        rows.append({**tot, "examples": examples})
+    return {"rows": rows}
+
+
 # -- results and report ---------------------------------------------------------------------------
 def git_state() -> dict:
     def git(*args):
@@ -619,11 +733,28 @@ def render_ingest(sec: dict) -> str:
             "machine: runs of the same ingest differ by up to ~1.7x with the other load on it.\n\n"
             + _table(["corpus", "files", "chunks", "seconds (median)", "runs", "previous"], rows) + "\n")
 
+def render_starts(sec: dict) -> str:
+    rows = [[r["collection"], r["files"], r["units"], r["page_break"], r["same_page"], r["stray_number"],
+             r["bad_starts"], _ok(r["bad_starts"] <= TARGETS["bad_starts"]), r["long_cut"]] for r in sec["rows"]]
+    examples = "\n".join(f"- {e}" for r in sec["rows"] for e in r["examples"])
+    return ("## 6. Answer starts (aragog and financebench PDFs)\n\n"
+            "Prose units (the sentences rag.chunk makes from rag.read, what an answer quotes) that start badly, by "
+            "text rules alone. Mid-sentence: the unit starts with a lowercase word and reads as prose, and the "
+            "nearest prose unit before it stops without sentence-final punctuation (counted by whether a page "
+            "break lies between). Stray number: the unit starts with a number below 100 (or its page's) and a "
+            "capitalised function word (\"12 The leader ...\", \"7 For example ...\"). Long cuts (no target): "
+            "one block's sentence longer than the model's window, cut by the chunker. "
+            f"Target: bad starts <= {TARGETS['bad_starts']}.\n\n"
+            + _table(["collection", "files", "prose units", "mid-sentence after a page break",
+                      "mid-sentence, same page", "stray number", "bad starts", "meets target", "long cuts"], rows)
+            + ("\n\nExamples (the unit before / the unit):\n\n" + examples if examples else "") + "\n")
+
+
 
 RENDER = {"articles": render_articles, "prose": render_prose, "pdf": render_pdf, "aragog": render_aragog,
-          "ingest": render_ingest}
+          "ingest": render_ingest, "starts": render_starts}
 MEASURE = {"articles": article_extraction, "prose": prose_retention, "pdf": pdf_reading,
-           "aragog": aragog_retrieval, "ingest": ingest_speed}
+           "aragog": aragog_retrieval, "ingest": ingest_speed, "starts": answer_starts}
 
 
 def render(results: dict) -> str:

@@ -7,12 +7,16 @@ rows kept as units with their column headers, and a budget counted in the model'
 pieces (all-MiniLM-L6-v2 silently drops everything past 256).
 Sentences come from punkt (the model llama-index bundles), run on the normalised block text
 (`rag.read.normalize`: hyphenation joined, ligatures folded) and mapped back to source spans.
+A paragraph with `cont` (set by the reader) is read together with the one whose sentence it goes on with
+(across a page or column break): the sentence spanning the two is one unit, and what lies between
+(page furniture, a caption, footnotes) is left out of its text (`Unit.skip`).
 Not here: reading files (`rag.read`), embedding, storage.
 """
 from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +26,13 @@ from .read.table import labelled, readable
 
 TITLE_TOKENS = 40  # at most this many word pieces of the section title go in front of a chunk
 HEADER_TOKENS = 64  # and at most this many of a table's context and column headers
+PROSE = ("paragraph", "list_item")
+# A bare number punkt put at a sentence's start, after a sentence that ended: a footnote or figure reference
+# set after the full stop ("... Commonsense Reasoning.\u00b3 The test examples ...", superglue p. 6, the one such
+# unit on the aragog papers), not the start of the next sentence (edited prose does not open a sentence with a
+# numeral and a capitalised word). It belongs to neither sentence.
+_MARK_AFTER_END = re.compile(r"(\d{1,3})\s+(?=[A-Z])")
+_ENDED = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,9 @@ class Unit:
     kind: str  # the kind of block it came from
     page: int = 0
     header: str = ""  # a table row's column headers
+    # source spans inside [start, end) that are not part of the unit: what lies between the halves of a
+    # sentence running on across a page or column break (its `quote`, text[start:end], still holds them)
+    skip: tuple[tuple[int, int], ...] = ()
 
     @property
     def embed_text(self) -> str:
@@ -98,13 +112,18 @@ def _punkt():
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans in `text` (normalised: no hard line breaks), whitespace trimmed."""
+    """Sentence spans in `text` (normalised: no hard line breaks), whitespace trimmed. A footnote or
+    figure number between two sentences belongs to neither (`_MARK_AFTER_END`)."""
     out = []
     for s, e in _punkt().span_tokenize(text):
         seg = text[s:e]
         lead, trail = len(seg) - len(seg.lstrip()), len(seg) - len(seg.rstrip())
         if e - s - lead - trail > 0:
-            out.append((s + lead, e - trail))
+            s, e = s + lead, e - trail
+            m = _MARK_AFTER_END.match(text, s)
+            if out and m and m.end() < e and _ENDED.search(text, out[-1][0], out[-1][1]):
+                s = m.end()
+            out.append((s, e))
     return out
 
 
@@ -137,8 +156,28 @@ def sections(doc: Document, fallback_title: str = "") -> list[_Section]:
     return out
 
 
-def units_of(doc: Document, block: Block, hyphenated: frozenset[str] = frozenset()) -> list[Unit]:
-    norm = normalize(doc.text, block.start, block.end, hyphenated)
+def _groups(blocks: list[Block]) -> list[list[Block]]:
+    """Blocks as the texts to split: each alone, but a paragraph with `cont` goes with the paragraph or
+    list item it continues (blocks between them, a caption or footnotes, stay on their own)."""
+    out: list[list[Block]] = []
+    group_of: dict[int, int] = {}  # start of a prose block -> index of its group in `out`
+    for b in blocks:
+        g = group_of.get(b.cont) if b.cont is not None and b.kind == "paragraph" else None
+        if g is None:
+            g = len(out)
+            out.append([])
+        out[g].append(b)
+        if b.kind in PROSE:
+            group_of[b.start] = g
+    return out
+
+
+def units_of(doc: Document, block: Block | list[Block], hyphenated: frozenset[str] = frozenset()) -> list[Unit]:
+    """The units of one block, or of a group of blocks read as one text (see `_groups`)."""
+    group = [block] if isinstance(block, Block) else list(block)
+    block = group[0]
+    gaps = tuple((a.end, b.start) for a, b in zip(group, group[1:]))
+    norm = normalize(doc.text, block.start, group[-1].end, hyphenated, gaps)
     if not norm.text:
         return []
     if block.kind in ("table_row", "table_head", "heading", "code", "meta"):
@@ -149,8 +188,10 @@ def units_of(doc: Document, block: Block, hyphenated: frozenset[str] = frozenset
     out = []
     for a, b in spans:
         s, e = norm.span(a, b)
-        page = block.page or doc.page_at(s)
-        out.append(Unit(s, e, norm.text[a:b], block.kind, page, header))
+        at = next(g for g in reversed(group) if g.start <= s) if gaps else block
+        page = at.page or doc.page_at(s)
+        skip = tuple(g for g in gaps if s < g[0] and g[1] < e)
+        out.append(Unit(s, e, norm.text[a:b], at.kind, page, header, skip))
     return out
 
 
@@ -160,7 +201,8 @@ def chunk_document(doc: Document, tokenizer, chunk_tokens: int, overlap_tokens: 
     hyphenated = hyphenated_words(doc.text) if doc.format == "pdf" else frozenset()
     chunks: list[Chunk] = []
     for sec in sections(doc, fallback_title=doc.metadata.title or _fallback_title(doc.source)):
-        units = [u for b in sec.blocks for u in units_of(doc, b, hyphenated)]
+        units = [u for g in _groups(sec.blocks) for u in units_of(doc, g, hyphenated)]
+        units.sort(key=lambda u: u.start)  # a sentence run on past a footnote comes before the footnote
         if not units and sec.heading is not None:
             units = units_of(doc, sec.heading, hyphenated)  # a heading with nothing under it is content itself
         if not units:
@@ -194,7 +236,7 @@ def _sized(doc: Document, units: list[Unit], tokenizer, budget: int,
 def _split_long(doc: Document, u: Unit, offsets, budget: int, hyphenated: frozenset[str]) -> list[tuple[Unit, int]]:
     """Cut an over-long unit (a run-on sentence, a wide table row) at word boundaries into
     budget-sized pieces, each with its own source span."""
-    norm = normalize(doc.text, u.start, u.end, hyphenated)  # the same text as u.text, with its offset map
+    norm = normalize(doc.text, u.start, u.end, hyphenated, u.skip)  # the same text as u.text, with its offset map
     pieces, i, n = [], 0, len(offsets)
     while i < n:
         j = min(i + budget, n)
@@ -202,7 +244,8 @@ def _split_long(doc: Document, u: Unit, offsets, budget: int, hyphenated: frozen
             j -= 1  # back off to a token that starts a new word so no word is cut in half
         a, b = offsets[i][0], offsets[j - 1][1]
         s, e = norm.span(a, b)
-        pieces.append((Unit(s, e, norm.text[a:b], u.kind, u.page, u.header), j - i))
+        skip = tuple(g for g in u.skip if s < g[0] and g[1] < e)
+        pieces.append((Unit(s, e, norm.text[a:b], u.kind, doc.page_at(s) or u.page, u.header, skip), j - i))
         i = j
     return pieces
 

@@ -71,3 +71,56 @@ def test_furniture_lines_are_uncovered_page_numbers_and_repeats():
     # "Unread line" is not furniture (it appears once): it stays in the content text, not indexed
     content = R.content_spans(doc)
     assert R.count_chars(text, content) == len("Bodytextone.Bodytexttwo.Unreadline")
+
+
+def test_starts_mid_sentence_needs_lowercase_prose_after_an_unfinished_sentence():
+    before = "The analysts expect that the global block-"
+    assert R.starts_mid_sentence("chain market size is expected to grow.", before)
+    assert R.starts_mid_sentence("tions.", "a batch size of 512 for 300k itera-")  # a short tail ends it
+    assert not R.starts_mid_sentence("chain market size is expected to grow.", "The market grew.")  # ended
+    assert not R.starts_mid_sentence("The market size is expected to grow.", before)  # a capital
+    assert not R.starts_mid_sentence("a) then switches off the light.", before)  # a list item's letter
+    assert not R.starts_mid_sentence("https://example.com/page is the source.", before)
+    assert not R.starts_mid_sentence("where F is the Fisher matrix.", "KL(p, q) = δw · F δw")  # after a formula
+    assert not R.starts_mid_sentence("arXiv:2301.11305v2 [cs.CL] 23 Jul 2023", before)  # not a lowercase word
+
+
+def test_stray_number_start_is_a_number_before_a_capitalised_function_word():
+    assert R.stray_number_start("12 The leader will receive the votes.", 3)
+    assert R.stray_number_start("7For example, the model trains fast.", 5)  # glued to its text
+    assert not R.stray_number_start("2019 was a record year for us.", 3)  # a year, lowercase after it
+    assert not R.stray_number_start("1. Introduction to the topic here", 1)  # a list number
+    assert not R.stray_number_start("737 Program The accounting quantity rose.", 33)  # a name
+    assert not R.stray_number_start("104 The cover page of the report.", 25)  # an exhibit number, not the page
+    assert R.stray_number_start("104 The cover page of the report.", 104)  # ... unless it is the page's
+    assert not R.stray_number_start("1 To", 15)  # a formula's pieces
+
+
+def test_start_stats_counts_by_break_and_leaves_length_cuts_apart():
+    from rag.chunk import Unit
+
+    pages = ["Intro text. The analysts expect that the global block-",
+             "chain market size is expected to grow by a third next year."]
+    text = "\n\f\n".join(pages)
+    spans = ((0, len(pages[0])), (len(pages[0]) + 3, len(text)))
+    b1 = Block("paragraph", 0, len(pages[0]), page=1)
+    b2 = Block("paragraph", spans[1][0], len(text), page=2)
+    doc = Document("x.pdf", text, "0", "pdf", (b1, b2), spans)
+
+    class Chunk:
+        def __init__(self, units):
+            self.units = units
+
+    def unit(a, b, page):
+        return Unit(a, b, text[a:b], "paragraph", page)
+
+    s1, cut = text.index("The analysts"), text.index("by a third")
+    head = [unit(0, s1 - 1, 1), unit(s1, b1.end, 1)]
+    s = R.start_stats(doc, [Chunk(head + [unit(b2.start, b2.end, 2)])])
+    assert (s["units"], s["page_break"], s["same_page"], s["stray_number"], s["long_cut"]) == (3, 1, 0, 0, 0)
+    assert s["examples"]["page_break"] == [
+        "p2: The analysts expect that the global block- / chain market size is expected to grow by a th"]
+    # the second half cut once more inside its block (a sentence longer than the model reads): a length cut
+    s = R.start_stats(doc, [Chunk(head + [unit(b2.start, cut - 1, 2), unit(cut, b2.end, 2)])])
+    assert (s["page_break"], s["long_cut"]) == (1, 1)
+    assert R.start_stats(doc, [Chunk([unit(0, s1 - 1, 1), unit(s1, b2.end, 1)])])["page_break"] == 0  # joined

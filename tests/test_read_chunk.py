@@ -217,6 +217,42 @@ def test_us_abbreviation_is_not_a_sentence_break():
         "Exports to the U.S. fell 11% in May.", "Japan's surplus stood at ¥8.6 trillion."]
 
 
+def test_a_footnote_number_after_a_full_stop_belongs_to_neither_sentence():
+    text = "The members vote at noon. 12 The leader will receive the result. It costs 12 dollars. 3M agreed."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "The members vote at noon.", "The leader will receive the result.", "It costs 12 dollars.", "3M agreed."]
+
+
+def test_normalize_reads_a_skipped_span_as_a_line_break():
+    src = "the global block-\nJournal of Widgets 12\n\f\nchain market grew"
+    gap = (src.index("\nJournal"), src.index("chain"))
+    n = normalize(src, skip=(gap,))
+    assert n.text == "the global blockchain market grew"  # "block-" + "chain" still joins; the header is gone
+    a = n.text.index("blockchain")
+    s, e = n.span(a, a + len("blockchain"))
+    assert src[s:e].startswith("block-") and src[s:e].endswith("chain")  # offsets are the source's
+
+
+def test_a_paragraph_that_goes_on_after_a_page_break_is_read_with_the_one_it_continues(tok):
+    from rag.read.document import Block, Document
+
+    pages = ["Intro. The leader is chosen by\nFootnote 3 text here.\n7", "a vote of all members. Then it ends."]
+    text = "\n\f\n".join(pages)
+    spans = [(0, len(pages[0])), (len(pages[0]) + 3, len(text))]
+    a = Block("paragraph", 0, text.index("\nFootnote"), page=1)
+    foot = Block("paragraph", text.index("Footnote"), text.index("\n7"), page=1)
+    b = Block("paragraph", text.index("a vote"), len(text), page=2, cont=a.start)
+    doc = Document("x.pdf", text, "0", "pdf", (a, foot, b), tuple(spans))
+    units = [u for c in chunk_document(doc, tok, 100, 0) for u in c.units]
+    assert [(u.text, u.page) for u in units] == [
+        ("Intro.", 1), ("The leader is chosen by a vote of all members.", 1), ("Footnote 3 text here.", 1),
+        ("Then it ends.", 2)]
+    assert units[1].skip == ((a.end, b.start),) and "Footnote" in text[units[1].start:units[1].end]
+    # without `cont` the two halves are two units, the second starting mid-sentence
+    plain = Document("x.pdf", text, "0", "pdf", (a, foot, Block("paragraph", b.start, b.end, page=2)), tuple(spans))
+    assert "a vote of all members." in [u.text for c in chunk_document(plain, tok, 100, 0) for u in c.units]
+
+
 def test_docx_bombs_are_refused_fast_with_the_limit_named(tmp_path):
     """A 40 KB file holding a million empty paragraphs, and one that expands past the size limit."""
     import io

@@ -345,3 +345,109 @@ def test_seventy_page_filing_is_fast_and_drops_its_running_header():
     assert len(rows) >= 70 * 14
     assert all(parse_header(b.header).columns == ("June 24, 2023", "September 24, 2022") for b in rows
                if normalize(doc.text, b.start, b.end).text.startswith("Line item"))
+
+
+# -- sentences across page breaks, footnote numbers, run-on "headings", loose page numbers (issue 19) ---------------
+RUNNING = "Journal of Widget Studies"
+BEFORE_BREAK = ("Validators take turns to propose blocks, and each proposal is checked by the others before it is "
+                "added to the ledger. The analysts expect that the global block-")
+AFTER_BREAK = ("chain market size is expected to grow by a third next year, as more firms settle payments on it. "
+               "The committee publishes its figures every spring.")
+SPANNING = ("The analysts expect that the global blockchain market size is expected to grow by a third next year, "
+            "as more firms settle payments on it.")
+
+
+def _page_break_pdf() -> bytes:
+    """Three pages with a running header and a page number; page 1 ends on a full line in the middle of a word
+    ("block-"), with a footnote in a smaller size below it; page 2 goes on ("chain market size ...")."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    width = 300
+    for page in (1, 2, 3):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 760, RUNNING)
+        c.drawCentredString(306, 30, str(page))
+        if page == 1:
+            _justified(c, _wrap("An opening paragraph that ends here. " * 4, "Times-Roman", 11, width), 72, 700, width,
+                       "Times-Roman", 11, 14)
+            lines = _wrap(BEFORE_BREAK, "Times-Roman", 11, width)
+            _justified(c, lines, 72, 120 + 14 * (len(lines) - 1), width, "Times-Roman", 11, 14, last_full=True)
+            c.setFont("Times-Roman", 7)
+            c.drawString(72, 60, "A footnote that explains something else.")
+        elif page == 2:
+            _justified(c, _wrap(AFTER_BREAK, "Times-Roman", 11, width), 72, 720, width, "Times-Roman", 11, 14)
+        else:
+            c.setFont("Times-Roman", 11)
+            c.drawString(72, 720, "A closing paragraph that says nothing more.")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_a_sentence_running_across_a_page_break_is_one_unit():
+    from rag.chunk import chunk_document
+    from rag.embed import word_piece_tokenizer
+
+    doc = read_pdf(_page_break_pdf(), "break.pdf", "x")
+    first = next(b for b in doc.blocks if doc.text[b.start:b.end].startswith("Validators"))
+    second = next(b for b in doc.blocks if doc.text[b.start:b.end].startswith("chain market"))
+    assert (first.page, second.page) == (1, 2) and second.cont == first.start
+    assert "\f" not in doc.text[second.start:second.end]  # blocks stay on their page
+    units = [u for c in chunk_document(doc, word_piece_tokenizer(), 160, 40) for u in c.units]
+    spanning = [u for u in units if "market size" in u.text]
+    assert [u.text for u in spanning] == [SPANNING]  # "block-" + "chain" joined, header and page number left out
+    u = spanning[0]
+    assert u.page == 1 and u.skip and RUNNING in doc.text[u.start:u.end]  # the quote is the verbatim span
+    assert "A footnote that explains something else." in [x.text for x in units]  # the footnote: a unit of its own
+    assert not [x.text for x in units if x.text[0].islower()]
+    assert "The committee publishes its figures every spring." in [x.text for x in units]
+
+
+def test_a_footnote_number_stays_out_of_its_sentence():
+    def draw(c):
+        c.setFont("Times-Roman", 11)
+        c.drawString(72, 700, "The members vote on the proposal before the end of the meeting.")
+        c.setFont("Times-Roman", 6)
+        c.drawString(72, 103, "12")  # raised and smaller: a footnote's number, glued to its text by PDFium
+        c.setFont("Times-Roman", 9)
+        c.drawString(79, 100, "The leader will receive the votes of every member by noon.")
+        c.drawString(72, 80, "104 The cover page is an exhibit of the report.")  # on the line: content
+
+    doc = read_pdf(_pdf(draw), "note.pdf", "x")
+    texts = [doc.text[b.start:b.end] for b in doc.blocks]
+    assert "The leader will receive the votes of every member by noon." in texts
+    assert "104 The cover page is an exhibit of the report." in texts
+    assert not any(t.startswith("12") for t in texts)
+
+
+def test_a_bold_phrase_inside_a_paragraph_is_not_a_heading():
+    text = ("In our experiments we find that removing the second training objective from the pretraining data "
+            "improves the scores on all of the downstream tasks, which we explain in the next section.")
+    lines = _wrap(text, "Helvetica", 10, 300)
+
+    def draw(c):  # the second line in bold, at the body size: a bold phrase, no heading
+        y = 700
+        for i, line in enumerate(lines):
+            _justified(c, [line], 72, y, 300, "Helvetica-Bold" if i == 1 else "Helvetica", 10, 12,
+                       last_full=i < len(lines) - 1)
+            y -= 12
+
+    doc = read_pdf(_pdf(draw), "bold.pdf", "x")
+    assert len(lines) >= 3
+    assert [(b.kind, normalize(doc.text, b.start, b.end).text) for b in doc.blocks] == [("paragraph", text)]
+
+
+def test_a_page_number_set_right_below_the_text_is_left_out():
+    body = ["Widgets are sold in three sizes.", "The small one is the most popular.",
+            "Prices rose by a tenth last year.", "Shipping takes two days on average."]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    for page, sentence in enumerate(body, 1):
+        c.setFont("Times-Roman", 10)
+        c.drawString(72, 700, sentence)
+        c.drawCentredString(306, 30 if page < 4 else 660, str(page + 10))  # printed numbers run 11, 12, ...
+        c.showPage()
+    c.save()
+    doc = read_pdf(buf.getvalue(), "numbers.pdf", "x")
+    assert [doc.text[b.start:b.end].strip() for b in doc.blocks] == body  # "14", just below the text: left out
+    assert "14" in doc.text  # still in the source text

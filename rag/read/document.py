@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 # Bumped whenever a reader's output changes: the index records it (with the boilerplate model's
 # hash, see `reader_stamp`) and re-reads every file.
-READER_VERSION = 4
+READER_VERSION = 5
 
 # meta: a byline or dateline; table_head: a table's title, unit line or column headers (they label the
 # rows, `Block.header`, and are never an answer themselves)
@@ -29,7 +29,10 @@ class Block:
 
     `level` is a heading's depth (1 = title); `page` is 1-based for paginated formats (0 otherwise);
     `header` is a table row's column headers as text (so "Inventories 4,454 2,605" can be read as
-    "Inventories | Jun 2023 | Sep 2022"), empty elsewhere.
+    "Inventories | Jun 2023 | Sep 2022"), empty elsewhere. `cont`: the start of an earlier paragraph or
+    list item whose unfinished sentence this paragraph goes on with, across a page or column break or
+    past what lies between (page furniture, a figure, a caption, footnotes); None for most blocks.
+    `rag.chunk` reads the two as one text. A block stays on its page: no span covers what lies between.
     """
 
     kind: str
@@ -38,6 +41,7 @@ class Block:
     level: int = 0
     page: int = 0
     header: str = ""
+    cont: int | None = None
 
 
 @dataclass(frozen=True)

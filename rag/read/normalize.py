@@ -51,12 +51,19 @@ class Normalized:
 
 
 def normalize(source: str, start: int = 0, end: int | None = None,
-              hyphenated: frozenset[str] = frozenset()) -> Normalized:
+              hyphenated: frozenset[str] = frozenset(), skip: tuple[tuple[int, int], ...] = ()) -> Normalized:
     """Normalise source[start:end]: join hyphenated line breaks, fold ligatures, collapse whitespace.
 
-    `hyphenated` (from `hyphenated_words` of the whole document) names words whose line-end hyphen stays."""
+    `hyphenated` (from `hyphenated_words` of the whole document) names words whose line-end hyphen stays.
+    `skip`: source spans inside [start, end) that are not part of the text (the page furniture, caption or
+    footnote between the two halves of a sentence that runs on across a page or column break); each reads
+    as a line break, so "represen-" + skipped + "tation" still joins, and offsets stay those of `source`."""
     end = len(source) if end is None else end
     seg = source[start:end]
+    for a, b in sorted(skip, reverse=True):
+        a, b = max(a, start), min(b, end)
+        if a < b:  # same length: offsets into seg stay offsets into source
+            seg = seg[:a - start] + "\n" + " " * (b - a - 1) + seg[b - start:]
     joins = {}  # offset of a line-end hyphen -> (where the next line's text starts, keep the hyphen?)
     for m in _HYPHEN_BREAK.finditer(seg):
         before = _WORD_BEFORE.search(seg, 0, m.start()).group(0)

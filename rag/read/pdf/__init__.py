@@ -9,7 +9,9 @@ the line break after a soft hyphen; putting it back lets `rag.read.normalize` jo
 characters -> " ", pages joined by "\\n\\f\\n". Blocks come from each line's geometry (PDFium character boxes,
 baseline, font size and weight): a line continues the paragraph above it unless there is a real break (a vertical
 gap, an indent, a short last line, another font size, a heading, a list marker, a table row). Running headers,
-footers and page numbers are left out of `blocks` (they stay in `text`). PDFium refuses a file -> pypdf, with
+footers and page numbers are left out of `blocks` (they stay in `text`), and so is a footnote's raised number. A
+paragraph that goes on with a sentence left unfinished on the page or column before (furniture, a float or
+footnotes between) carries `Block.cont`, which `rag.chunk` reads as one text. PDFium refuses a file -> pypdf, with
 line-text rules only; an encrypted, broken or scanned file -> DocumentError.
 
 Extractors compared on the 15 aragog papers (304 pages, `python -m eval.pdf_extractors`, all numbers in

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .constants import _CAPTION, _NUMBERED_HEAD, _TERMINAL, HEAD_RATIO, PITCH_GAP, TITLE_RATIO
+from .constants import _CAPTION, _NUMBERED_HEAD, _TERMINAL, HEAD_RATIO, PITCH_GAP, SHORT, SIZE_TOL, TITLE_RATIO
 from .furniture import _mark_contents
 from .rows import _Row, _near
 from .tables import _gutters_meet, _numeric_row, _tables
@@ -32,10 +32,13 @@ def _heading_like(r: _Row, body: float) -> bool:
     return r.size >= body * TITLE_RATIO or (big and bool(_NUMBERED_HEAD.match(text)))
 
 
-def _section_head(r: _Row, prev: _Row | None, pitch: dict[float, float]) -> bool:
-    """A numbered line in the text's own font ("I. Introduction", "A. Scenarios") after a gap."""
+def _section_head(r: _Row, prev: _Row | None, pitch: dict[float, float], body: float) -> bool:
+    """A numbered line in the text's own font ("I. Introduction", "A. Scenarios") after a gap. Not in a smaller
+    one: "6 See Ravishankar et al. (2022), ..." is a footnote (meaning_of_prompt p. 9)."""
     text = r.text.strip()
     if not (r.geo and _SECTION_NUM.match(text)) or len(text.split()) > 10 or _TERMINAL.search(text):
+        return False
+    if r.size < body - SIZE_TOL:
         return False
     if sum(c.isalpha() for c in text) * 2 < len(text.replace(" ", "")):
         return False
@@ -43,6 +46,27 @@ def _section_head(r: _Row, prev: _Row | None, pitch: dict[float, float]) -> bool
         return True
     p = pitch.get(round(r.size * 2) / 2, 1.2 * r.size)
     return r.base - prev.base > PITCH_GAP * p or r.base < prev.base
+
+
+def _runs_on(p: _Row | None, r: _Row, pitch: dict[float, float], text_only: bool = True) -> bool:
+    """Row `r` is the next line of the sentence in row `p`: `p` is text that ran to the column's edge (or `r`
+    starts in lowercase) without sentence-final punctuation, and `r` lies one line below it in the same size.
+    Such a row is no heading, bold or not. Taken for one, it cut the sentence in two and started a section:
+    a bold phrase inside a paragraph (roberta p. 5, the filings' bold risk factors), body lines that a filing's
+    small table print made look large (AMCOR's earnings release). Without this, eval.reading's "starts" counts
+    4 more units starting mid-sentence on the aragog papers and 15 more on the financebench filings."""
+    if p is None or (text_only and p.kind not in ("text", "list")) or not (p.geo and r.geo):
+        return False
+    if abs(p.size - r.size) > SIZE_TOL:
+        return False
+    if _TERMINAL.search(p.text) or (_NUMBERED_HEAD.match(r.text) and not p.text.endswith("-")):
+        return False  # ("COVID-" / "19 related ..." is no numbered heading)
+    dy = r.base - p.base
+    if not 0 < dy <= PITCH_GAP * pitch.get(round(p.size * 2) / 2, 1.2 * p.size):
+        return False
+    if min(p.x1, r.x1) - max(p.x0, r.x0) <= 0:
+        return False
+    return r.text[:1].islower() or p.x1 >= max(p.x1, r.x1) - SHORT * p.size
 
 
 def _classify(pages_rows: list[list[_Row]], body: float, pitch: dict[float, float]) -> None:
@@ -56,11 +80,18 @@ def _classify(pages_rows: list[list[_Row]], body: float, pitch: dict[float, floa
                 r.kind = "vertical"
             elif _numeric_row(r):
                 r.kind = "table"
-            elif _heading_like(r, body) or _section_head(r, p, pitch):
+            elif (_heading_like(r, body) or _section_head(r, p, pitch, body)) and not _runs_on(p, r, pitch):
                 r.kind = "heading"
             elif _BULLET.match(r.text.lstrip()):
                 r.kind = "list"
             else:
+                r.kind = "text"
+        # a "heading" whose sentence the next line goes on with, in lowercase and the same size, is a paragraph's
+        # first line (a filing's body text set larger than its tables, which set the body size)
+        live = [r for r in rows if not r.edge]
+        for r, n in reversed(list(zip(live, live[1:]))):  # upwards: the lines of a run-on "heading" all go
+            if (r.kind == "heading" and n.kind == "text" and n.text[:1].islower() and r.x1 >= n.x1 - SHORT * r.size
+                    and _runs_on(r, n, pitch, False)):
                 r.kind = "text"
         _mark_contents(rows)
         # rows of text cells whose column gutters line up with a neighbour's: a table of words

@@ -18,6 +18,8 @@ _BREAK = re.compile(r"\r\n|[\r\n\ufffe]")
 _WORD = re.compile(r"\S+")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 _BOLD_NAME = re.compile(r"bold|black|heavy|demi|medi|cmbx|-bd\b|,bd\b", re.I)
+# a footnote's number set before its text, raised ("12The leader ...", "7 For example"): measured in `_measure`
+_LEAD_NUMBER = re.compile(r"(\d{1,3})\s*(?=[A-Z]|https?:|www\.)")
 
 
 @dataclass
@@ -40,6 +42,7 @@ class _Line:
     words: tuple[tuple[int, int, float, float], ...] = ()  # (start, end) in `text` and x extent of each word
     gaps: tuple[float, ...] = ()  # every word gap on the line / font size (kept for eval measurements)
     soft: bool = False  # ends with a soft hyphen (PDFium's U+FFFE)
+    mark: int = 0  # the line starts with a raised, smaller number (a footnote's): where in `text` the text goes on
     blank_before: bool = False  # fallback only: an empty line came before it
     typical: float = 0.0  # fallback only: the length of a full line on its page (90th percentile)
 
@@ -162,6 +165,28 @@ def _measure(line: _Line, g: _Geo, i0: int) -> None:
                 x_start = lb
     spans.append((x_start, boxes[-1][2]))
     line.gaps, line.cells, line.spans = tuple(gaps), tuple(cells), tuple(spans)
+    lead = _LEAD_NUMBER.match(text)
+    if lead:
+        line.mark = _lead_mark(g, i0, lead.end(1), lead.end(), line.size)
+
+
+def _lead_mark(g: _Geo, i0: int, digits: int, after: int, size: float) -> int:
+    """`after` when the first `digits` characters of the line starting at char i0 sit raised by a fifth of the
+    font size or more above the character at `after`, and are at most 0.8 of its height (a superscript); else 0."""
+    raw, tp, h = g.raw, g.tp, g.h
+
+    def box(k: int):
+        if not raw.FPDFText_GetCharBox(tp, g.ci(i0 + k), g.l, g.r, g.b, g.t) or g.t.value <= g.b.value:
+            return None
+        return h - g.t.value, h - g.b.value  # top, bottom as distances from the page top
+
+    marks = [b for b in (box(k) for k in range(digits)) if b]
+    nxt = box(after)
+    if not marks or nxt is None:
+        return 0
+    top, bottom = min(t for t, _ in marks), max(b for _, b in marks)
+    raised = bottom <= nxt[1] - 0.2 * size
+    return after if raised and bottom - top <= 0.8 * (nxt[1] - nxt[0]) else 0
 
 
 def _page_lines(tp, raw, page_no: int, height: float, base_off: int) -> tuple[str, list[_Line]]:

@@ -108,6 +108,23 @@ def _mark_edges(pages_rows: list[list[_Row]]) -> int:
                             and any(abs(r.base - h) <= EDGE_TOL for h in heights[side])):
                         r.edge = True
                         marked += 1
+            marked += _mark_loose_numbers(pages_rows, offset)
+    return marked
+
+
+def _mark_loose_numbers(pages_rows: list[list[_Row]], offset: int) -> int:
+    """A page number that moves with the text: the last (or first) row of a page reads only the number the
+    marked page numbers give that page ("12" on page 12). The filings printed from HTML set it right below the
+    last line, at a different height on each page; left in, it was a paragraph "12" of its own (306 of them in
+    the financebench filings, indexed and citable) between the halves of a sentence running on to the next page."""
+    marked = 0
+    for rows in pages_rows:
+        live = [r for r in rows if not r.edge]
+        for r in (live[:1] + live[-1:]) if live else ():
+            t = r.text.strip(" -\u2013\u2014")
+            if not r.edge and t.isdigit() and len(t) <= 4 and int(t) - r.page == offset:
+                r.edge = True
+                marked += 1
     return marked
 
 
