@@ -440,8 +440,11 @@ def serve(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, au
     from rag.http.auth import LOCAL_HOSTS, SameOriginOnly
 
     keyless = auth is None and host in LOCAL_HOSTS
+    # run_history off: Gradio would record every event's inputs and outputs (all saved chats, each
+    # source view's page image) in localStorage, under a new key per server start, until the browser's
+    # quota was full and saving a chat failed. Saved chats (`ui.chats`) are the history we keep.
     return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
-                      show_error=True, inbrowser=False, quiet=True,
+                      show_error=True, inbrowser=False, quiet=True, run_history=False,
                       app_kwargs={"middleware": [Middleware(SameOriginOnly)]} if keyless else None)
 
 

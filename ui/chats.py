@@ -6,10 +6,15 @@ Pure functions that return a new value: the browser keeps what the last event re
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
 MAX_CHATS = 50  # oldest dropped beyond this: localStorage holds a few MB per site
+# The stored value's JSON stays under this many characters (the oldest chats go first, then a long
+# chat's oldest turns): BrowserState encrypts it to about 4/3 of that in base64, so the saved chats
+# stay under 0.5 M characters (1 MB even as UTF-16), and a write never meets a full quota.
+MAX_CHARS = 300_000
 TITLE_CHARS = 60
 
 
@@ -53,7 +58,26 @@ def save(store, chat_id: str | None, turns: list, coll: str = "default") -> tupl
     chat = {"id": chat_id, "title": chat["title"] if named else title_of(turns), "turns": turns,
             "at": time.time(), "named": named, "coll": coll or "default"}
     others = sorted(others, key=lambda c: c.get("at", 0), reverse=True)[:MAX_CHATS - 1]
-    return {"chats": [chat] + others, "current": chat_id}, chat_id
+    return _fit({"chats": [chat] + others, "current": chat_id}), chat_id
+
+
+def size(value) -> int:
+    """Characters of `value`'s JSON (a store's is what `MAX_CHARS` bounds)."""
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def _fit(store: dict) -> dict:
+    """`store` (its first chat the one just saved) within MAX_CHARS: older chats dropped, oldest first,
+    then the saved chat's oldest turns (its latest one is always kept)."""
+    chat, older = store["chats"][0], store["chats"][1:]
+    over = size(store) - MAX_CHARS
+    while over > 0 and older:
+        over -= size(older.pop()) + 1  # (and its comma)
+    turns = chat["turns"]
+    while over > 0 and len(turns) > 1:
+        over -= size(turns[0]) + 1
+        turns = turns[1:]
+    return {**store, "chats": [{**chat, "turns": turns}] + older}
 
 
 def rename(store, chat_id: str | None, title: str) -> dict:

@@ -1,5 +1,6 @@
 """What the UI adds to the page in the browser: its stylesheet, the citation click and hover-card
-handlers, and scrolling the viewer to the cited span. Strings only; `ui.app` installs them.
+handlers, scrolling the viewer to the cited span, and clearing the run history Gradio kept
+in the browser before it was turned off. Strings only; `ui.app` installs them.
 
 The stylesheet is injected by INSTALL_JS (not passed to `launch`) so that `create_app()` alone
 gives the full UI, whoever launches it.
@@ -60,6 +61,13 @@ mark.rag-hit { background: #ffe066; color: #1a1a1a; padding: 0 1px; border-radiu
 INSTALL_JS = """() => {
   if (window.__ragInstalled) return;
   window.__ragInstalled = true;
+  // Run history that Gradio recorded before it was turned off (`ui.app.serve`): one key per server
+  // start, which Gradio's own clean-up (it knows only the current start's key) leaves behind. They
+  // filled the site's storage until saving a chat failed; nothing of ours is under this prefix.
+  for (const s of [window.localStorage, window.sessionStorage]) {
+    try { Object.keys(s).filter(k => k.startsWith('gradio:run-history:')).forEach(k => s.removeItem(k)); }
+    catch (e) { /* storage turned off: nothing to clear */ }
+  }
   const style = document.createElement('style');
   style.id = 'rag-style';
   style.textContent = __CSS__;
