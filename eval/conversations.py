@@ -163,22 +163,26 @@ def table(r: dict) -> str:
     return "\n".join(lines)
 
 
-def markdown(r: dict) -> str:
-    """The section of eval/RESULTS.md (`eval.report` adds it when eval/results/conversations.json exists)."""
+def markdown(r: dict, before: dict | None = None) -> str:
+    """The section of eval/RESULTS.md (`eval.report` adds it when eval/results/conversations.json
+    exists); `before`: the same half run on an earlier commit, shown beside it."""
     names = {"fact_first": "fact in the first sentence", "fact_anywhere": "fact anywhere in the answer",
              "evidence_cited": "evidence cited", "declined": "declined",
              "carries_earlier": "cites a span an earlier answer cited",
              "gold_resolved_fact_first": "fact first, asking the hand-written standalone question"}
     kinds = list(r["by_kind"])
+    git = r.get("git", {}).get("commit", "")[:7]
     lines = [f"## Conversations ({r['half']} half: {r['conversations']} conversations, {r['follow_ups']} follow-up turns)",
              "", "`python -m eval.conversations` over `eval/conversations.jsonl` (written by hand over four "
              "financebench filings, three aragog papers and four squad2 articles, indexed together); settings "
              "are chosen on the other half. A period follow-up may rightly cite the row it cited before "
-             "(another column); after a topic switch nothing earlier may be cited again.", "",
-             "| measure | all | " + " | ".join(f"{k} ({r['by_kind'][k]['n']})" for k in kinds) + " |",
-             "|---|---|" + "---|" * len(kinds)]
+             "(another column); after a topic switch nothing earlier may be cited again. "
+             f"Run at {git or 'this commit'}" + (f"; before: {before.get('git', {}).get('commit', '')[:7]}." if before else "."), "",
+             "| measure | " + ("before | " if before else "") + "all | "
+             + " | ".join(f"{k} ({r['by_kind'][k]['n']})" for k in kinds) + " |",
+             "|---|" + ("---|" if before else "") + "---|" + "---|" * len(kinds)]
     for key, name in names.items():
-        cells = [r[key]] + [r["by_kind"][k][key] for k in kinds]
+        cells = ([before[key]] if before else []) + [r[key]] + [r["by_kind"][k][key] for k in kinds]
         lines.append(f"| {name} | " + " | ".join("—" if v is None else f"{v:.3f}" for v in cells) + " |")
     lat = r["latency"]
     lines += ["", f"Warm ask() p50 with three earlier turns {lat['p50_with_history_ms']} ms against "

@@ -3,7 +3,9 @@
     python -m eval.report [--results DIR] [--md FILE] [--png FILE]
 
 One table per dataset (ours, the llama-index reference, ours / reference), then the targets with
-met / missed, computed from the numbers in the JSON. Not here: running anything (`eval.run`).
+met / missed, computed from the numbers in the JSON; last, the LLM-mode check against a real small
+model (`python -m eval.llm_smoke`) if eval/results/llm_smoke.json exists, and the conversations
+(`python -m eval.conversations`) if eval/results/conversations.json exists. Not here: running anything (`eval.run`).
 """
 from __future__ import annotations
 
@@ -173,7 +175,20 @@ def main(argv=None) -> int:
     res = load(Path(args.results))
     if not res:
         raise SystemExit(f"no results in {args.results}: run python -m eval.run --all first")
-    Path(args.md).write_text(markdown(res), encoding="utf-8")
+    md = markdown(res)
+    smoke = Path(args.results) / "llm_smoke.json"  # the opt-in real-model check, when it has been run
+    if smoke.exists():
+        from .llm_smoke import markdown as smoke_markdown
+
+        md += "\n" + smoke_markdown(json.loads(smoke.read_text(encoding="utf-8")))
+    conv = Path(args.results) / "conversations.json"  # follow-ups (python -m eval.conversations), when run
+    if conv.exists():
+        from .conversations import markdown as conv_markdown
+
+        before = Path(args.results) / "conversations_before.json"
+        md += "\n" + conv_markdown(json.loads(conv.read_text(encoding="utf-8")),
+                                    json.loads(before.read_text(encoding="utf-8")) if before.exists() else None)
+    Path(args.md).write_text(md, encoding="utf-8")
     chart(res, Path(args.png))
     print(f"wrote {args.md} and {args.png} ({', '.join(res)})")
     return 0

@@ -5,7 +5,7 @@ only when configured (extra `.[llm]`), so the default extractive mode needs no n
 `llm_answer` never trusts the model: it is only called when the extractive path has an answer,
 its reply is checked claim by claim (`rag.verify`), and any failure (server down, timeout, nothing
 verifiable) yields the extractive answer with a notice that says why.
-Not here: claim verification (`rag.verify`), retrieval and condensation (`rag.retrieve`, `rag.condense`).
+Not here: claim verification (`rag.verify`), retrieval and follow-up resolution (`rag.retrieve`, `rag.followup`).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from .errors import LLMError
 from .types import Answer, Notice
 
 UNVERIFIED = "The LLM answer could not be verified against the documents; showing the extractive answer."
-HISTORY_TURNS = 3  # earlier turns shown to the model; retrieval already used them via rag.condense
+HISTORY_TURNS = 3  # earlier turns shown to the model; retrieval already used them via rag.followup
 HISTORY_CHARS = 400
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 

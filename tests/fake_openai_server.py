@@ -1,10 +1,13 @@
-"""A scripted OpenAI-compatible chat server for tests: a real HTTP process speaking the real protocol.
+"""A scripted chat server for tests: a real HTTP process speaking two real protocols.
 
     python tests/fake_openai_server.py SCRIPT.json LOG.jsonl   # prints "PORT <n>" once listening
 
-POST /v1/chat/completions answers with SCRIPT.json, re-read on every request so a test can change
-it between calls: {"reply": "...", "delay": seconds before answering, "status": HTTP status}.
-"stream": true in the request gets server-sent events (one chunk per word), else one JSON body.
+POST /v1/chat/completions (OpenAI-compatible) and POST /api/chat (Ollama, what the `ollama` client
+behind llama-index's `Ollama` calls) answer with SCRIPT.json, re-read on every request so a test
+can change it between calls: {"reply": "...", "delay": seconds before answering, "status": HTTP status}.
+"stream": true in the request gets one piece per word (OpenAI: server-sent events; Ollama: one
+JSON object per line), else one JSON body. Both protocols split the reply the same way, so a test
+can compare the backends on identical model output.
 In the reply, "{{src:TEXT}}" becomes the id of the prompt's <source> whose text contains TEXT
 ("0" if none), so a test can cite the right passage without knowing the retrieval order.
 Every request body is appended to LOG.jsonl as one JSON line.
@@ -35,6 +38,11 @@ def _resolve(reply: str, messages: list[dict]) -> str:
     return re.sub(r"\{\{src:(.*?)\}\}", find, reply)
 
 
+def _pieces(reply: str) -> list[str]:
+    """How both protocols stream a reply: word by word, as a model's tokens arrive."""
+    return re.findall(r"\S+\s*|\s+", reply)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -45,15 +53,20 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         with _log_lock, LOG.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"path": self.path, "body": body}) + "\n")
-        if not self.path.rstrip("/").endswith("/chat/completions"):
+        path = self.path.rstrip("/")
+        ollama = path == "/api/chat"
+        if not (ollama or path.endswith("/chat/completions")):
             return self._json(404, {"error": {"message": f"no route {self.path}"}})
         script = json.loads(SCRIPT.read_text(encoding="utf-8"))
         time.sleep(float(script.get("delay", 0)))
         status = int(script.get("status", 200))
-        if status != 200:
-            return self._json(status, {"error": {"message": "scripted failure", "type": "server_error"}})
+        if status != 200:  # each protocol's error body: Ollama's client reads a plain "error" string
+            return self._json(status, {"error": "scripted failure"} if ollama else
+                              {"error": {"message": "scripted failure", "type": "server_error"}})
         reply = _resolve(script.get("reply", ""), body.get("messages", []))
         model = body.get("model", "fake")
+        if ollama:
+            return self._ollama(reply, model, bool(body.get("stream")))
         if body.get("stream"):
             return self._stream(reply, model)
         self._json(200, {
@@ -84,11 +97,31 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
         event({"role": "assistant", "content": ""})
-        for piece in re.findall(r"\S+\s*|\s+", reply):
+        for piece in _pieces(reply):
             event({"content": piece})
         event({}, "stop")
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
+        self.close_connection = True
+
+    def _ollama(self, reply: str, model: str, stream: bool) -> None:
+        """Ollama's /api/chat: one JSON body, or NDJSON with one message per piece and a final "done"."""
+        def part(content: str, done: bool) -> dict:
+            out = {"model": model, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                   "message": {"role": "assistant", "content": content}, "done": done}
+            if done:
+                out.update(done_reason="stop", total_duration=1, prompt_eval_count=1, eval_count=1)
+            return out
+
+        if not stream:
+            return self._json(200, part(reply, True))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for obj in [part(p, False) for p in _pieces(reply)] + [part("", True)]:
+            self.wfile.write((json.dumps(obj) + "\n").encode())
+            self.wfile.flush()
         self.close_connection = True
 
 
