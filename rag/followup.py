@@ -45,7 +45,6 @@ _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTHS["sept"] = 9
 _MONTH = r"(?:" + "|".join(sorted((m for m in _MONTHS), key=len, reverse=True)) + r")\.?"
 _DATE = re.compile(rf"\b({_MONTH})\s+(?:(\d{{1,2}}),?\s+)?((?:19|20)\d{{2}})\b", re.IGNORECASE)
-_LENGTHS = {"three": 3, "six": 6, "nine": 9, "twelve": 12, "3": 3, "6": 6, "9": 9, "12": 12}
 _ORD = ["first", "second", "third", "fourth"]
 _PERIOD = re.compile(
     rf"(?:the\s+)?(?:(?:three|six|nine|twelve|3|6|9|12)[- ]months?|(?:fiscal\s+)?quarter|(?:fiscal\s+)?year|period|"
