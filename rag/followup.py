@@ -194,7 +194,7 @@ def _owner(text: str) -> int:
 def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | None:
     """Put `fragment` in place of the part of `previous` it stands beside: the chunk with the same
     head word ("Gaming revenue" for "Data Center revenue"), a name for a name ("Krakow" for "Warsaw"),
-    after a preposition the last object of one ("on cars" for "to Japanese steel": "Japanese cars"),
+    after a preposition the last object of one ("on cheese" for "to Danish butter": "Danish cheese"),
     else the first noun phrase ("diluted EPS" for "net income"). None if `previous` has no place."""
     fragment = re.sub(r"^(?:the|a|an)\s+", "", fragment, flags=re.IGNORECASE)
     spans = _chunks(previous)
@@ -210,9 +210,10 @@ def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | No
             return previous[:a] + fragment + previous[b:]
     if after_preposition and objects and not fragment[:1].isupper():
         a, b = objects[-1]
-        tail = re.search(r"(?:\s+[a-z][\w-]*)+$", " " + previous[a:b])  # the common-noun end of "Japanese steel"
-        a = b - len(tail.group(0)) + 1 if tail and tail.group(0).strip() != previous[a:b] else a
-        return previous[:max(a, 0)] + fragment + previous[b:]
+        # a common noun replaces the common-noun end and keeps the name before it ("Danish butter")
+        names = re.match(r"(.*?\s)??[a-z][\w-]*(?:\s+[a-z][\w-]*)*$", previous[a:b])
+        a += len(names.group(1) or "") if names else 0
+        return previous[:a] + fragment + previous[b:]
     frag_terms = terms.content_terms(fragment)
     head = frag_terms[-1] if frag_terms else ""
     for a, b in spans:  # same head word: "Gaming revenue" replaces "Data Center revenue"
