@@ -10,9 +10,8 @@ import time
 import httpx
 import pytest
 
-from rag import Config, Library
 from rag.http import create_app
-from test_http import DOCS, Server, _wait_ingest
+from test_http import Server, _wait_ingest, docs_library
 
 EXAMPLES = 50  # per operation and phase: about 1,000 requests in 30-40 s here (2 cores), a minute in all
 SEED = 20  # a fixed seed: the same requests every run, so a failure reproduces
@@ -46,13 +45,7 @@ values = ["alpha.txt", "reports/harbor.html", "fuzzed.txt", "../index", "reports
 
 @pytest.fixture(scope="module")
 def keyless_api(tmp_path_factory, embedder):
-    base = tmp_path_factory.mktemp("fuzz")
-    docs = base / "docs"
-    for name, text in DOCS.items():
-        (docs / name).parent.mkdir(parents=True, exist_ok=True)
-        (docs / name).write_text(text, encoding="utf-8")
-    lib = Library(Config.load(docs_dir=docs, index_dir=base / "index"), embedder=embedder, root=base / "collections")
-    lib.get().ingest(progress=False)
+    lib = docs_library(tmp_path_factory.mktemp("fuzz"), embedder)
     lib.create("fuzz")
     with Server(create_app(lib)) as server:  # no keys: the Host and Origin checks are on
         yield server

@@ -70,15 +70,21 @@ class Server:
         self.thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory, embedder):
-    base = tmp_path_factory.mktemp("http")
+def docs_library(base, embedder) -> Library:
+    """DOCS written under `base`/docs and indexed as the default collection of a Library in `base`."""
     docs = base / "docs"
     for name, text in DOCS.items():
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         (docs / name).write_text(text, encoding="utf-8")
     lib = Library(Config.load(docs_dir=docs, index_dir=base / "index"), embedder=embedder, root=base / "collections")
     lib.get().ingest(progress=False)
+    return lib
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, embedder):
+    base = tmp_path_factory.mktemp("http")
+    lib, docs = docs_library(base, embedder), base / "docs"
     with Server(create_app(lib, keys=(KEY, "second-key"))) as server:
         server.docs, server.library = docs, lib
         yield server
