@@ -152,7 +152,7 @@ def fit_logistic(X, y, w, C: float):
 
 
 def fit_trees(X, y, w, learning_rate: float, iterations: int, leaves: int = 15) -> dict:
-    """Boosted trees (HistGradientBoostingClassifier), exported for `rag.answer.Trees`."""
+    """Boosted trees (HistGradientBoostingClassifier), exported for `rag.trees.Trees`."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     m = HistGradientBoostingClassifier(learning_rate=learning_rate, max_iter=iterations, max_leaf_nodes=leaves,
@@ -172,10 +172,10 @@ def fit_trees(X, y, w, learning_rate: float, iterations: int, leaves: int = 15) 
     spec = {"kind": "trees", "base": float(np.ravel(m._baseline_prediction)[0]), "depth": depth + 1,
             "trees": len(nodes), "width": width, **flat,
             "learning_rate": learning_rate, "iterations": iterations, "leaves": leaves}
-    from rag.answer import Trees
+    from rag.trees import Trees
 
     check = X[:200]
-    assert np.allclose(Trees(spec).margin(check), m.decision_function(check), atol=1e-3), "tree export differs"
+    assert np.allclose(Trees.from_spec(spec).margin(check), m.decision_function(check), atol=1e-3), "tree export differs"
     return spec
 
 
@@ -184,11 +184,11 @@ _TREES: dict[int, object] = {}
 
 def logits(m: dict, X: np.ndarray) -> np.ndarray:
     if m.get("kind") == "trees":
-        from rag.answer import Trees
+        from rag.trees import Trees
 
         hit = _TREES.get(id(m))
         if hit is None or hit[0] is not m:
-            hit = _TREES[id(m)] = (m, Trees(m))
+            hit = _TREES[id(m)] = (m, Trees.from_spec(m))
         return hit[1].margin(X)
     return ((X - np.asarray(m["mean"])) / np.asarray(m["scale"])) @ np.asarray(m["coef"]) + m["bias"]
 
@@ -238,9 +238,11 @@ def in_pool(rows: list[dict]) -> float:
 class _Scored:
     """Enough of rag.answer.Scored for abstain_features and select, from cached rows."""
 
-    def __init__(self, x, logit, terms, span):
-        self.x, self.logit, self.terms, self.span = x, float(logit), terms, span
-        self.record = type("R", (), {"meta": {"source": span[0], "start": span[1], "end": span[2]}})()
+    def __init__(self, x, logit, terms, where):
+        from rag.types import Span
+
+        self.x, self.logit, self.terms, self.where = x, float(logit), terms, where  # (source, start, end)
+        self.span = Span(*where)
 
     @property
     def prob(self):
@@ -298,7 +300,7 @@ def compose_metrics(rows: list[dict], ranker: dict, add_above: float, add_other_
         if not rk:
             continue
         chosen = select(rk, stub)
-        spans = [s.span for s in chosen]
+        spans = [s.where for s in chosen]
         ok += sum(M.span_hits_gold(sp, r["gold"]) for sp in spans)
         total += len(spans)
         if r in rows_c or rows_c is rows:

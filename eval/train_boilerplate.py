@@ -149,7 +149,7 @@ def _packed(values, dtype) -> dict:
 
 
 def export_trees(booster) -> dict:
-    """LightGBM trees -> the flat arrays `rag.read.boilerplate._Trees` walks (split nodes numbered
+    """LightGBM trees -> the flat arrays `rag.trees.Trees` walks (split nodes numbered
     across all trees; a child < 0 is leaf ~i)."""
     feat, thr, left, right, value, roots = [], [], [], [], [], []
     depth = 0

@@ -50,7 +50,7 @@ SEED = 0
 
 def rows_for(name: str, relevance, limit: int | None = None) -> list[dict]:
     """Per dev question and setting: the first ranker's top N_MAX with their ce logits and labels."""
-    from rag.answer import abstain_features, features, load_model, pool, rank
+    from rag.answer import abstain_features, load_model, pool, rank
     from rag.relevance import sentence_texts
 
     from .pools import pools
@@ -93,7 +93,7 @@ def rows_for(name: str, relevance, limit: int | None = None) -> list[dict]:
                 "stage": np.asarray([s.logit for s in top]),
                 "x": np.stack([s.x for s in top]),
                 "y": np.asarray([_label(s.record, q["gold"]) for s in ranked], dtype=bool),
-                "spans": [(s.record.meta["source"], s.record.meta["start"], s.record.meta["end"]) for s in ranked],
+                "spans": [(s.span.source, s.span.start, s.span.end) for s in ranked],
                 "terms": [s.terms for s in ranked],
                 "stage_abstain": abstain_features(ranked, q["question"]),
             }
@@ -213,7 +213,7 @@ def compose_scores(rows, z_by_id, n, add_above, add_other_above):
             continue
         rk = ranked_list(r, z_by_id[r["id"]], n)
         chosen = select(rk, stub)
-        spans = [s.span for s in chosen]
+        spans = [s.where for s in chosen]
         ok += sum(M.span_hits_gold(sp, r["gold"]) for sp in spans)
         total += len(spans)
         if not multi or len(r["gold"]) > 1:

@@ -149,7 +149,7 @@ def llm_answer(llm, question: str, history, candidates: list, store, embedder, e
         yield from _extractive(extractive, None, stream)
         return
     passages = candidates[:n_chunks]
-    messages = render_prompt(question, [(c.record.meta["source"], c.record.text) for c in passages], history)
+    messages = render_prompt(question, [(c.record.span.source, c.record.text) for c in passages], history)
     checker = Verifier(passages, store, embedder)
     buffer, done, sent = "", 0, []  # model text so far, claims of it already checked, pieces passed on
 

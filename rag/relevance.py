@@ -107,10 +107,11 @@ def sentence_texts(candidates) -> dict[str, str]:
         for j, r in enumerate(sents):
             if r.id in out:
                 continue
-            header = r.meta.get("header", "") if TABLE_PAIRS and r.meta.get("kind") == "table_row" else ""
+            span = r.span
+            header = span.header if TABLE_PAIRS and span.kind == "table_row" else ""
             if header:  # a row of figures reads as its label and each figure beside its column, in its table
-                out[r.id] = pair_text(table.labelled(header, r.text, context=False), r.meta.get("section", "") or "",
+                out[r.id] = pair_text(table.labelled(header, r.text, context=False), span.section,
                                       table.parse_header(header).context)
             else:
-                out[r.id] = pair_text(r.text, r.meta.get("section", "") or "", sents[j - 1].text if j else "")
+                out[r.id] = pair_text(r.text, span.section, sents[j - 1].text if j else "")
     return out

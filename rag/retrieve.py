@@ -41,9 +41,7 @@ class Candidate:
     sentence_hits: dict = field(default_factory=dict, compare=False)  # sentence id -> rank in the dense sentence search
 
     def hit(self) -> Hit:
-        m = self.record.meta
-        return Hit(m["source"], m["start"], m["end"], self.record.text, round(self.score, 6), self.record.id,
-                   m.get("section", ""), m.get("line_start", 0), m.get("line_end", 0), int(m.get("page", 0) or 0))
+        return Hit.of(self.record.span, self.score, self.record.id)
 
 
 def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], query: str,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlparse
@@ -21,6 +22,7 @@ import numpy as np
 
 from .config import SCHEMA_VERSION, Config
 from .errors import IndexMismatchError, IndexStateError, StoreUnavailableError
+from .types import Span
 
 _META_ID = "__meta__"  # the manifest record holding the index generation
 
@@ -41,6 +43,11 @@ class Record:
     meta: dict
     score: float = 0.0
     vector: np.ndarray | None = None
+
+    @cached_property
+    def span(self) -> Span:
+        """Where it is and what it says, read from `meta` once (`rag.types.Span`)."""
+        return Span.from_meta(self.meta, self.text)
 
 
 def sentence_id(source: str, sha: str, start: int, end: int) -> str:

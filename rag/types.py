@@ -5,6 +5,48 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Span:
+    """A stored text span: where it is in its source file and what it says. Every sentence and
+    passage the index returns is read as one (`Record.span`); a `Hit` and a `Citation` are views of
+    it with a score, built by `Hit.of` and `Citation.of`.
+
+    `text` is the span as the answer reads it (hyphenation joined); `quote` the verbatim
+    `source_text[start:end]`; `kind` the unit's kind ("sentence", "heading", "table_row",
+    "table_head", "list_item"; "" for a passage); `header` a table row's encoded title, unit line
+    and column labels (`rag.read.table`); `chunk` the id of the passage a sentence belongs to.
+    """
+
+    source: str
+    start: int
+    end: int
+    text: str = ""
+    line_start: int = 0
+    line_end: int = 0
+    page: int = 0
+    section: str = ""
+    kind: str = ""
+    quote: str = ""
+    header: str = ""
+    chunk: str = ""
+
+    @classmethod
+    def from_meta(cls, meta: dict, text: str) -> "Span":
+        """The span of a stored record: its text and the metadata ingest wrote beside it (Chroma
+        keeps flat string/number metadata, so this is the one place its keys are read)."""
+        return cls(meta["source"], int(meta["start"]), int(meta["end"]), text, int(meta.get("line_start", 0) or 0),
+                   int(meta.get("line_end", 0) or 0), int(meta.get("page", 0) or 0), meta.get("section", "") or "",
+                   meta.get("kind", "") or "", meta.get("quote", text), meta.get("header", "") or "",
+                   meta.get("chunk", "") or "")
+
+    @property
+    def location(self) -> str:
+        return location(self.page, self.line_start, self.line_end)
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.source == other.source and self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
 class Citation:
     """One numbered source of an answer: a verbatim span of the original file.
 
@@ -27,6 +69,11 @@ class Citation:
     page: int = 0
     text: str = ""
     context: str = ""  # a table row's title, unit line and column labels ("" elsewhere): what its figures are
+
+    @classmethod
+    def of(cls, n: int, span: Span, score: float, context: str = "") -> "Citation":
+        return cls(n, span.source, span.start, span.end, span.line_start, span.line_end, span.quote or span.text,
+                   round(score, 4), span.section, span.page, span.text, context)
 
     @property
     def location(self) -> str:
@@ -57,6 +104,11 @@ class Hit:
     line_start: int = 0
     line_end: int = 0
     page: int = 0
+
+    @classmethod
+    def of(cls, span: Span, score: float, chunk_id: str = "") -> "Hit":
+        return cls(span.source, span.start, span.end, span.text, round(score, 6), chunk_id, span.section,
+                   span.line_start, span.line_end, span.page)
 
     @property
     def location(self) -> str:

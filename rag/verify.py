@@ -141,11 +141,11 @@ class Verifier:
             return None
         marks = []
         for s in found:
-            m = s.record.meta
-            key = (m["source"], m["start"], m["end"])
+            m = s.record.span
+            key = (m.source, m.start, m.end)
             if key not in self._numbering:
                 self._numbering[key] = len(self._numbering) + 1
-                self.citations.append(citation(self._numbering[key], s.record, s.score))
+                self.citations.append(citation(self._numbering[key], m, s.score))
             if self._numbering[key] not in marks:
                 marks.append(self._numbering[key])
         part = claim + " " + "".join(f"[{n}]" for n in marks)

@@ -16,7 +16,6 @@ here with numpy: nothing but numpy at run time, loaded lazily on first use (unde
 """
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from ..trees import Trees
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "boilerplate.json"
 
@@ -191,41 +192,12 @@ def context_features(p1: np.ndarray, blocks: Sequence[str]) -> np.ndarray:
 
 # -- the model -----------------------------------------------------------------------------------
 
-def _array(packed: dict) -> np.ndarray:
-    """A typed array stored as base64 in the JSON (parsing ~10^4 numbers as text would take ms)."""
-    return np.frombuffer(base64.b64decode(packed["b64"]), dtype=np.dtype(packed["dtype"]))
-
-
-class _Trees:
-    """A boosted tree ensemble as flat arrays, as LightGBM numbers nodes: split nodes 0..n-1 hold a
-    feature, a threshold (go left when x <= threshold) and two children; a child or root < 0 is
-    leaf ~i, whose value is value[~i]. All trees and all rows are walked together, level by level."""
-
-    def __init__(self, spec: dict):
-        self.roots = _array(spec["roots"]).astype(np.int64)
-        self.feature = _array(spec["feature"]).astype(np.int64)
-        self.threshold = _array(spec["threshold"])
-        self.left = _array(spec["left"]).astype(np.int64)
-        self.right = _array(spec["right"]).astype(np.int64)
-        self.value = _array(spec["value"]).astype(float)
-        self.depth = int(spec["depth"])
-
-    def margin(self, x: np.ndarray) -> np.ndarray:
-        rows = np.arange(len(x))[:, None]
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
-        for _ in range(self.depth):
-            at = np.maximum(node, 0)
-            step = np.where(x[rows, self.feature[at]] <= self.threshold[at], self.left[at], self.right[at])
-            node = np.where(node >= 0, step, node)
-        return self.value[~node].sum(axis=1)
-
-
 class _Model:
     def __init__(self, spec: dict):
         if tuple(spec["features"]) != FEATURES or tuple(spec["context_features"]) != CONTEXT_FEATURES:
             raise ValueError("boilerplate model was built for other features; rebuild it")
         self.stop_words = frozenset(spec["stop_words"])
-        self.passes = [_Trees(t) for t in spec["passes"]]
+        self.passes = [Trees.from_spec(t) for t in spec["passes"]]
         self.threshold = float(spec["threshold"])
         self.guard = spec["guard"]
 

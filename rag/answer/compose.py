@@ -1,0 +1,152 @@
+"""Which ranked sentences an answer cites, and the answer's text: the best sentence first, further
+ones when the ranker is confident and they add words, a lead-in replaced by what it announces, and
+sources that disagree set side by side."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from .. import terms
+from ..read import table
+from ..types import Answer, Citation, Span
+from .features import Scored, asks_for
+
+if TYPE_CHECKING:
+    from .model import Model
+
+# Share of content words (Jaccard) a chosen sentence shares with a sentence of another file above
+# which the two make the same statement: if their words differ at all (another figure, date or
+# name), that version is shown too (RIVAL_OVERLAP), and above DIFFER_OVERLAP the answer says the
+# sources differ. Words rather than embedding cosine: swapping one name moved the cosine of short
+# sentences down to 0.65-0.88 (dev), while the shared words stay. Chosen on dev with
+# `python -m eval.conflicts` (altered copies of the evidence passage; table in
+# eval/results/conflicts.json, all dev questions): 0.6 shows both versions in 0.69 / 0.83 / 0.79
+# of the conflicts (covid_qa / hotpotqa / pubmedqa; 0.56 / 0.44 / 0.53 without rivals), and
+# flagging from 0.8 keeps false alarms on the unaltered pools at 1.0% / 1.1% / 0% (from 0.7: 5.5%
+# on hotpotqa, whose articles share sentence shapes such as "X (born 1950) is an American actor").
+RIVAL_OVERLAP = 0.6
+DIFFER_OVERLAP = 0.8
+
+
+def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
+    """The best sentence, then each further one that adds words the chosen ones lack and that the
+    ranker gives at least `model.add_other_above` when it comes from a file not cited yet, else
+    `model.add_above` (both chosen on dev, see answerer.md), up to `model.max_sentences`. A chosen
+    sentence that another file restates with other figures or names brings that version along
+    (`rival`), beyond the limit: a reader must see that the sources disagree."""
+    chosen: list[Scored] = []
+    covered: set[str] = set()
+
+    def take(s: Scored) -> None:
+        chosen.append(s)
+        covered.update(s.terms)
+        other = rival(s, ranked, chosen, model.rival_overlap)
+        if other is not None:
+            chosen.append(other)
+            covered.update(other.terms)
+
+    take(ranked[0])
+    picked = 1  # sentences chosen on their own merit (rivals not counted)
+    for s in ranked[1:]:
+        if picked >= model.max_sentences:
+            break
+        if any(s is c for c in chosen):
+            continue
+        new_file = all(s.span.source != c.span.source for c in chosen)
+        if s.prob < (model.add_other_above if new_file else model.add_above) or any(s.span.overlaps(c.span) for c in chosen):
+            continue
+        if s.terms - covered:
+            take(s)
+            picked += 1
+    return chosen
+
+
+LEAD_IN_REACH = 6  # units after a lead-in that may hold what it announces (a table's first rows, a list)
+LEAD_IN_CHARS = 2000  # ... within this distance of it in the source text
+
+
+def lead_ins(chosen: list[Scored], ranked: Sequence[Scored]) -> list[Scored]:
+    """A chosen sentence that announces what follows ("Cash and cash equivalents were as follows ($ in
+    millions):") states nothing itself: it gives its place to the best-ranked of the table rows or
+    list items right after it in the same file, when one is among the candidates."""
+    out: list[Scored] = []
+    for s in chosen:
+        m = s.span
+        if m.text.rstrip().endswith(":"):
+            after = sorted((r for r in ranked if r.span.source == m.source
+                            and 0 <= r.span.start - m.end <= LEAD_IN_CHARS
+                            and r.span.kind in ("table_row", "list_item")),
+                           key=lambda r: r.span.start)[:LEAD_IN_REACH]
+            best = max(after, key=lambda r: r.logit, default=None)
+            if best is not None and not any(best is c for c in chosen + out):
+                s = best
+        out.append(s)
+    return out
+
+
+def rival(s: Scored, ranked: Sequence[Scored], chosen: Sequence[Scored], min_overlap: float) -> Scored | None:
+    """The best-ranked sentence of another file, not chosen yet, that restates `s` with some content
+    words changed -- another figure, date or name for the same statement -- or None."""
+    src = s.span.source
+    return next((r for r in ranked if r.span.source != src and not any(r is c for c in chosen)
+                 and _restates(s, r, min_overlap)), None)
+
+
+def _restates(a: Scored, b: Scored, min_overlap: float) -> bool:
+    """The same statement with different content words: Jaccard of their words >= min_overlap, < 1."""
+    union = len(a.terms | b.terms)
+    return bool(union) and min_overlap <= len(a.terms & b.terms) / union < 1.0
+
+
+def _conflicting(a: Scored, b: Scored, q_terms: set[str], min_overlap: float, number_question: bool) -> bool:
+    """Two files disagree: one sentence nearly restates the other with other content words, or
+    (for a question asking how many/much) both carry figures, none in common, and they share at
+    least two of the question's words (so they talk about the same quantity)."""
+    if a.span.source == b.span.source:
+        return False
+    if _restates(a, b, min_overlap):
+        return True
+    na, nb = terms.numbers(a.span.text), terms.numbers(b.span.text)
+    return number_question and bool(na and nb and not (na & nb)) \
+        and len(a.terms & b.terms & q_terms) >= 2
+
+
+def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = DIFFER_OVERLAP) -> Answer:
+    """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
+    sources = {c.span.source for c in chosen}
+    q_terms = set(terms.content_terms(question))
+    number_question = asks_for(question) == "number"
+    conflict = len(sources) > 1 and any(_conflicting(a, b, q_terms, differ_overlap, number_question)
+                                        for a in chosen for b in chosen)
+    if len(sources) == 1:
+        # one source: the best sentence first (the answer's first sentence answers the question), the
+        # others after it in document order
+        chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: c.span.start)
+    cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
+    said = [_statement(question, s.span) for s in chosen]
+    if conflict:
+        text = "The sources differ. " + " ".join(f"{_title(c)}: {t} [{c.n}]" for c, t in zip(cites, said))
+    else:
+        text = " ".join(f"{t} [{c.n}]" for c, t in zip(cites, said))
+    return Answer(question, text, tuple(cites), False, hits)
+
+
+def citation(n: int, span: Span, score: float) -> Citation:
+    """Citation [n] of a stored sentence: the verbatim source span, the text as read, and for a table
+    row what its figures are."""
+    return Citation.of(n, span, score, table.readable(span.header))
+
+
+def _statement(question: str, span: Span) -> str:
+    """What the answer says for a citation: the sentence itself; for a table row, the figure in the
+    column the question's period picks, with its unit and period, else every figure beside its
+    column's label (a bare row of numbers says nothing)."""
+    if not span.header or span.kind != "table_row":
+        return span.text
+    return table.figure(question, span.header, span.text) or table.labelled(span.header, span.text)
+
+
+def _title(c: Citation) -> str:
+    """How to name a source in running text: its (top-level) title, else its file name."""
+    title = c.section.split(" \u203a ")[0].strip() if c.section else ""
+    return f"\u201c{title}\u201d ({c.source})" if title else c.source
+

@@ -1,0 +1,72 @@
+"""`answer()`: the extractive answerer end to end, a pure function of the question, the retrieved
+candidates and the models: rank the sentences, let the relevance model reorder the best and decide
+whether to answer, then compose the cited answer."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+
+from .. import terms
+from ..followup import Resolved, resolve
+from ..retrieve import Candidate
+from ..types import Answer
+from .compose import compose, lead_ins, select
+from .features import N_CHUNKS, Scored, abstain_features, pool, rank
+from .model import Model, load_model
+from .rerank import rerank
+
+# A heading names a topic and a table's head row labels columns: neither states anything, so they help
+# rank (section titles are features) but are never the answer.
+NEVER_ANSWER = ("heading", "table_head")
+DECLINE = "The documents don't say. I found nothing in them that answers this question."
+
+
+def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.ndarray, history=(), *,
+           model: Model | None = None, idf=None, n_chunks: int = N_CHUNKS, relevance=None) -> Answer:
+    """Answer `question` from the sentences of the retrieved `candidates` (with sentences attached).
+
+    question: as asked, or already read in its conversation (`rag.followup.resolve`). qvec: the
+    embedding of the retrieval query. history: earlier (question, answer text) pairs, oldest first.
+    idf: word rarity over the corpus (term -> weight); None: rarity within the pool.
+    relevance: a `rag.relevance.Relevance` (the cross-encoder); None: the first ranker alone.
+    """
+    model = model or load_model()
+    res = question if isinstance(question, Resolved) else resolve(question, history)
+    hits = tuple(c.hit() for c in candidates)
+    asked = res.standalone  # what is scored and answered: "And Gaming?" reads as the whole question
+    cands = pool(candidates, n_chunks)
+    ranked = rank(asked, cands, qvec, model, idf)
+    declined = Answer(res.question, DECLINE, (), True, hits, resolved=res.resolved)
+    if not ranked:
+        return declined
+    rr = model.rerank if relevance is not None else None
+    if rr is not None:
+        from ..relevance import sentence_texts
+
+        ranked, p = rerank(asked, ranked, sentence_texts(cands), relevance, rr)
+        answer_above, model = rr.answer_above, replace(model, add_above=rr.add_above, add_other_above=rr.add_other_above)
+    if res.previous_answer:
+        ranked = _not_again(ranked, res.own_terms, res.previous_answer)
+    if rr is None:
+        p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
+    if p < answer_above:
+        return declined
+    # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
+    statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
+    ans = compose(asked, lead_ins(select(statements, model), ranked), hits, model.differ_overlap)
+    return replace(ans, question=res.question, resolved=res.resolved)
+
+
+def _not_again(ranked: list[Scored], own: frozenset, previous: str) -> list[Scored]:
+    """Sentences of the previous answer are left out (said already) unless they hold what the
+    follow-up itself names, so the history (which also matches the earlier answer) never repeats it.
+    ("Where is it located?" after an answer that said where: that sentence answers it again.)"""
+    prev = terms.normalize(previous)
+
+    def repeat(s: Scored) -> bool:
+        return terms.normalize(s.span.text) in prev and not own & s.terms
+
+    return [s for s in ranked if not repeat(s)] or ranked
+
