@@ -1,7 +1,7 @@
 """The Documents tab's words and housekeeping: the listing, plain-language results of uploads and
 ingests, the progress line, and dropping the temporary copies Gradio keeps of uploads.
 
-No gradio here (only its upload folder's location, passed in); `ui.app` wires these up.
+No gradio here (only its upload folder's location, passed in); `ui.documents_tab` wires these up.
 """
 from __future__ import annotations
 

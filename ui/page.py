@@ -1,6 +1,6 @@
 """What the UI adds to the page in the browser: its stylesheet, the citation click and hover-card
 handlers, scrolling the viewer to the cited span, and clearing the run history Gradio kept
-in the browser before it was turned off. Strings only; `ui.app` installs them.
+in the browser before it was turned off. Strings only; `ui.app` and `ui.chat_tab` install them.
 
 The stylesheet is injected by INSTALL_JS (not passed to `launch`) so that `create_app()` alone
 gives the full UI, whoever launches it.

@@ -50,6 +50,14 @@ def question_html(question: str) -> str:
     return f'<div class="rag-question">{_e(question, quote=False)}</div>'
 
 
+def messages(turns) -> list[dict]:
+    """The chatbot's messages for a chat's turns (`ui.chats`): each question's bubble, then its answer."""
+    out = []
+    for t in turns:
+        out += [{"role": "user", "content": question_html(t["q"])}, {"role": "assistant", "content": t["html"]}]
+    return out
+
+
 def answer_html(ans, titles: dict[str, str] | None = None) -> str:
     """The chat message for a final `rag.Answer`: text with linked [n] markers, then its sources.
 

@@ -3,7 +3,7 @@
 The listing (`Assistant.documents()`) and a few recently opened documents are cached, because
 the viewer re-reads a file on every citation click and a PDF takes a while to read; the listing
 is refreshed after every change the UI makes, a document when its file changes.
-Not here: gradio (`ui.app`), the HTML itself (`ui.render`), PDF pages (`ui.pdf_view`).
+Not here: gradio (`ui.app` and the tabs), the HTML itself (`ui.render`), PDF pages (`ui.pdf_view`).
 """
 from __future__ import annotations
 
