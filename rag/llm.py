@@ -22,6 +22,14 @@ from .errors import LLMError
 from .types import Answer, Notice
 
 UNVERIFIED = "The LLM answer could not be verified against the documents; showing the extractive answer."
+# A reply whose first GIVE_UP_AFTER sentences all fail the check (no valid [n], or not supported) is
+# abandoned: the model is no longer read and the extractive answer is shown in its place. Without it
+# a reader waited for the whole reply before anything could be shown: with the real small model
+# (eval.llm_smoke; it never writes a marker) the first streamed piece came at p50 27.2 s, later than
+# the whole non-streamed answer (26.5 s). Applied the same way to a non-streamed reply, so ask() and
+# stream() give the same answer for the same reply. Three, not one: a reply may open with a sentence
+# that cites nothing ("Here is what the sources say.") and still cite the next ones.
+GIVE_UP_AFTER = 3
 HISTORY_TURNS = 3  # earlier turns shown to the model; retrieval already used them via rag.followup
 HISTORY_CHARS = 400
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
@@ -139,8 +147,9 @@ def llm_answer(llm, question: str, history, candidates: list, store, embedder, e
     is complete (the next one has begun, or the reply ended), that sentence is checked with its
     [n] markers (`rag.verify.Verifier`), and only a sentence that holds is passed on, renumbered;
     one that fails is dropped. The pieces therefore concatenate to the final Answer's text. If no
-    sentence holds, or the model fails before one did, a `Notice` saying why comes first and the
-    extractive answer is streamed in its place. `extractive` is the extractive path's answer for the
+    sentence holds, the first GIVE_UP_AFTER fail (the model is then no longer read), or the model
+    fails before one held, a `Notice` saying why comes first and the extractive answer is streamed in
+    its place. `extractive` is the extractive path's answer for the
     same retrieval: when it declines the LLM is not called (nothing to ground an answer in).
     """
     from .verify import Verifier, split_claims
@@ -152,17 +161,27 @@ def llm_answer(llm, question: str, history, candidates: list, store, embedder, e
     messages = render_prompt(question, [(c.record.span.source, c.record.text) for c in passages], history)
     checker = Verifier(passages, store, embedder)
     buffer, done, sent = "", 0, []  # model text so far, claims of it already checked, pieces passed on
+    failed = 0  # claims that did not hold
+
+    def hopeless() -> bool:
+        return not sent and failed >= GIVE_UP_AFTER
 
     def checked(claims) -> Iterator[str]:
+        nonlocal failed
         for claim, nums in claims:
+            if hopeless():
+                return
             part = checker.check(claim, nums)
-            if part is not None:
-                piece = part if not sent else " " + part
-                sent.append(piece)
-                yield piece
+            if part is None:
+                failed += 1
+                continue
+            piece = part if not sent else " " + part
+            sent.append(piece)
+            yield piece
 
+    reply = generate(llm, messages, timeout=timeout, stream=stream)
     try:
-        for piece in generate(llm, messages, timeout=timeout, stream=stream):
+        for piece in reply:
             buffer += piece
             if stream:
                 claims = split_claims(buffer)
@@ -170,7 +189,10 @@ def llm_answer(llm, question: str, history, candidates: list, store, embedder, e
                 ready = claims[done:max(done, len(claims) - 1)]
                 done += len(ready)
                 yield from checked(ready)
-        yield from checked(split_claims(buffer)[done:] if stream else split_claims(buffer))
+                if hopeless():
+                    break
+        else:
+            yield from checked(split_claims(buffer)[done:])
     except LLMError as e:
         if not sent:
             yield from _extractive(extractive, f"{e}; showing the extractive answer.", stream)
@@ -179,6 +201,8 @@ def llm_answer(llm, question: str, history, candidates: list, store, embedder, e
         yield Answer(question, "".join(sent), result.citations, False, extractive.hits, mode="llm",
                      notice=f"{e}; the answer stops at its last checked sentence.")
         return
+    finally:
+        reply.close()  # stops reading a reply given up on (and its HTTP stream)
     result = checker.result()
     if result is None:
         yield from _extractive(extractive, UNVERIFIED, stream)

@@ -4,7 +4,9 @@
 
 POST /v1/chat/completions (OpenAI-compatible) and POST /api/chat (Ollama, what the `ollama` client
 behind llama-index's `Ollama` calls) answer with SCRIPT.json, re-read on every request so a test
-can change it between calls: {"reply": "...", "delay": seconds before answering, "status": HTTP status}.
+can change it between calls: {"reply": "...", "delay": seconds before answering, "status": HTTP status,
+"stall": {"at": TEXT, "seconds": s}: when streaming, a pause before the first piece holding TEXT, as a
+slow model's would be}.
 "stream": true in the request gets one piece per word (OpenAI: server-sent events; Ollama: one
 JSON object per line), else one JSON body. Both protocols split the reply the same way, so a test
 can compare the backends on identical model output.
@@ -38,9 +40,14 @@ def _resolve(reply: str, messages: list[dict]) -> str:
     return re.sub(r"\{\{src:(.*?)\}\}", find, reply)
 
 
-def _pieces(reply: str) -> list[str]:
-    """How both protocols stream a reply: word by word, as a model's tokens arrive."""
-    return re.findall(r"\S+\s*|\s+", reply)
+def _pieces(reply: str, stall: dict | None = None):
+    """How both protocols stream a reply: word by word, as a model's tokens arrive (pausing once if
+    the script stalls)."""
+    for piece in re.findall(r"\S+\s*|\s+", reply):
+        if stall and stall["at"] in piece:
+            time.sleep(float(stall["seconds"]))
+            stall = None
+        yield piece
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -65,10 +72,11 @@ class Handler(BaseHTTPRequestHandler):
                               {"error": {"message": "scripted failure", "type": "server_error"}})
         reply = _resolve(script.get("reply", ""), body.get("messages", []))
         model = body.get("model", "fake")
+        stall = script.get("stall")
         if ollama:
-            return self._ollama(reply, model, bool(body.get("stream")))
+            return self._ollama(reply, model, bool(body.get("stream")), stall)
         if body.get("stream"):
-            return self._stream(reply, model)
+            return self._stream(reply, model, stall)
         self._json(200, {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
             "choices": [{"index": 0, "finish_reason": "stop",
@@ -84,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, reply: str, model: str) -> None:
+    def _stream(self, reply: str, model: str, stall: dict | None = None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
@@ -97,14 +105,14 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
         event({"role": "assistant", "content": ""})
-        for piece in _pieces(reply):
+        for piece in _pieces(reply, stall):
             event({"content": piece})
         event({}, "stop")
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
         self.close_connection = True
 
-    def _ollama(self, reply: str, model: str, stream: bool) -> None:
+    def _ollama(self, reply: str, model: str, stream: bool, stall: dict | None = None) -> None:
         """Ollama's /api/chat: one JSON body, or NDJSON with one message per piece and a final "done"."""
         def part(content: str, done: bool) -> dict:
             out = {"model": model, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -119,9 +127,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/x-ndjson")
         self.send_header("Connection", "close")
         self.end_headers()
-        for obj in [part(p, False) for p in _pieces(reply)] + [part("", True)]:
-            self.wfile.write((json.dumps(obj) + "\n").encode())
+        for p in _pieces(reply, stall):
+            self.wfile.write((json.dumps(part(p, False)) + "\n").encode())
             self.wfile.flush()
+        self.wfile.write((json.dumps(part("", True)) + "\n").encode())
+        self.wfile.flush()
         self.close_connection = True
 
 

@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("llama_index.llms.openai_like")
 
 from rag import Assistant, Config, LLMError  # noqa: E402
-from rag.llm import UNVERIFIED, make_llm  # noqa: E402
+from rag.llm import GIVE_UP_AFTER, UNVERIFIED, make_llm  # noqa: E402
 from rag.verify import SUPPORT_MIN, best_support, passage_sentences, split_claims  # noqa: E402
 
 SERVER = Path(__file__).resolve().parent / "fake_openai_server.py"
@@ -248,6 +248,34 @@ def test_nothing_checked_streams_the_notice_then_the_extractive_answer(env, back
     assert type(notice).__name__ == "Notice" and notice.text == UNVERIFIED == final.notice
     assert "".join(pieces) == final.text == base.ask(SURPLUS_Q, mode="extractive").text
     assert not any("abolished" in p for p in pieces)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_reply_whose_first_sentences_all_fail_is_given_up_without_reading_the_rest(env, backend):
+    """GIVE_UP_AFTER sentences that cite nothing: the notice and the extractive answer come at once,
+    though the model would still write a supported sentence after a long pause; ask() gives the same."""
+    base, server = env
+    a = assistant(env, timeout=60.0, backend=backend)
+    opening = " ".join(f"Here is point {i} of what I found." for i in range(GIVE_UP_AFTER))
+    server.set(f"{opening} Then, after a while: {SURPLUS_CLAIM} [{{{{src:82%}}}}].",
+               stall={"at": "while:", "seconds": 30})
+    t = time.monotonic()
+    notice, *pieces, final = list(a.stream(SURPLUS_Q))
+    assert time.monotonic() - t < 20  # it did not wait for the stalled rest of the reply
+    assert type(notice).__name__ == "Notice" and final.notice == UNVERIFIED and final.mode == "extractive"
+    assert "".join(pieces) == final.text == base.ask(SURPLUS_Q, mode="extractive").text
+    server.set(f"{opening} {SURPLUS_CLAIM} [{{{{src:82%}}}}].")  # whole at once: the same rule
+    assert a.ask(SURPLUS_Q).text == final.text
+
+
+def test_fewer_failed_sentences_than_the_limit_are_dropped_and_the_rest_kept(env):
+    _, server = env
+    a = assistant(env)
+    opening = " ".join(f"Here is point {i} of what I found." for i in range(GIVE_UP_AFTER - 1))
+    server.set(f"{opening} {SURPLUS_CLAIM} [{{{{src:82%}}}}].")
+    *pieces, final = list(a.stream(SURPLUS_Q))
+    assert final.mode == "llm" and final.text == "".join(pieces) == f"{SURPLUS_CLAIM}. [1]"
+    assert a.ask(SURPLUS_Q) == final
 
 
 def test_mode_extractive_makes_no_llm_call(env):
