@@ -51,6 +51,9 @@ def test_same_pair_same_score_whatever_its_company(model):
     np.testing.assert_array_equal(together, alone)
     np.testing.assert_array_equal(model.logits(q, texts[::-1])[::-1], together)
     assert model.logits(q, []).shape == (0,)
+    from rag.relevance import Relevance  # pairs scored side by side or one after another: the same
+
+    np.testing.assert_array_equal(Relevance(workers=1).logits(q, texts), Relevance(workers=3).logits(q, texts))
 
 
 @pytest.mark.parametrize("question, answer, distractor", [
