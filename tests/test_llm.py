@@ -374,7 +374,8 @@ def test_follow_up_is_condensed_and_history_sent(env):
 
 
 def test_support_threshold_separates_examples(env):
-    """A few of the pairs SUPPORT_MIN was measured on (see rag.verify)."""
+    """Claims about this test's corpus: paraphrases pass at SUPPORT_MIN (chosen on dev claims, see
+    rag.verify), claims on the same topic that the documents never make do not."""
     base, _ = env
     pairs = [(SURPLUS_Q, SURPLUS_CLAIM, True),
              ("What tariff is imposed on cars?", "Trump put 25% levies on cars and car parts.", True),
