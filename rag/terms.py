@@ -56,6 +56,15 @@ def content_terms(text: str) -> list[str]:
     return stemmer().stemWords(ws)
 
 
+# A capitalised word that does not start the sentence, or an acronym: a name, roughly.
+NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*[a-z]\w*|\b[A-Z]{2,}\b")
+
+
+def names(text: str) -> list[str]:
+    """The names in `text` (NAME), without a possessive 's ("Albania's" -> "Albania")."""
+    return [re.sub(r"['’]s$", "", n) for n in NAME.findall(text)]
+
+
 def numbers(text: str, small_words: bool = True) -> set[str]:
     """Quantities mentioned: digits ('24%', '8.6') and number words ('six', 'fifth' -> '6', '5').
     small_words=False leaves out 'one', 'two', 'first', 'second', which are mostly not quantities

@@ -390,6 +390,25 @@ def test_support_threshold_separates_examples(env):
         assert (best >= SUPPORT_MIN) == ok, (claim, best)
 
 
+def test_a_claim_naming_someone_the_passages_never_mention_is_not_verified(env):
+    """A swapped name keeps the sentence's other words, so it scores like a paraphrase; the name rule
+    (rag.verify.names_cited) rejects it, while the same claim with the passage's name holds."""
+    base, server = env
+    a = assistant(env)
+    q = "What did Bessent focus on?"
+    right = "According to sources briefed on the talks, Bessent fixates on concerns about currency manipulation"
+    swapped = right.replace("Bessent", "Yellen")
+    _, cands, _ = base._search(q, 5)
+    vec = base.embedder.embed([swapped])[0]
+    assert max(best_support(swapped, vec, passage_sentences(c, base.store)).score for c in cands) >= SUPPORT_MIN
+    server.set(f"{swapped} [{{{{src:currency}}}}].")
+    ans = a.ask(q)
+    assert ans.mode == "extractive" and ans.notice == UNVERIFIED and "Yellen" not in ans.text
+    server.set(f"{right} [{{{{src:currency}}}}].")
+    ans = a.ask(q)
+    assert ans.mode == "llm" and ans.text.startswith(right), ans.text
+
+
 def test_split_claims_keeps_markers_with_their_sentence():
     assert split_claims("A is 1 [1]. B is 2. [2][3] - C [1, 4]") == [
         ("A is 1.", [1]), ("B is 2.", [2, 3]), ("C", [1, 4])]

@@ -124,8 +124,6 @@ _Q_WHO = re.compile(r"^\W*(who|whom|whose)\b|\bwhich (person|people)\b")
 _DATE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\b1[5-9]\d\d\b|\b20\d\d\b|"
                    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b",
                    re.IGNORECASE)
-# A capitalised word that does not start the sentence, or an acronym.
-_NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*[a-z]\w*|\b[A-Z]{2,}\b")
 
 
 def asks_for(question: str) -> str:
@@ -198,7 +196,7 @@ def features(question: str, candidates: Sequence[Candidate], qvec: np.ndarray, i
         text = r.text
         has_num = 1.0 if terms.numbers(text, small_words=False) else 0.0
         has_date = 1.0 if _DATE.search(text) else 0.0
-        has_name = 1.0 if any(w.lower() not in qwords for w in _NAME.findall(text)) else 0.0
+        has_name = 1.0 if any(w.lower() not in qwords for w in terms.NAME.findall(text)) else 0.0
         hit_rank = c.sentence_hits.get(r.id)
         row = {
             "cov": covs[i], "cov_gap_best": covs[i] - covs.max(), "cov_window": cov(window),
