@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .conversations import CACHE, half, locate
 from .datasets import ROOT
-from .run import git_state
+from .run import git_state, write
 
 SET = ROOT / "eval" / "claims.jsonl"
 OUT = ROOT / "eval" / "results" / "claims.json"
@@ -178,9 +178,7 @@ def run(out: Path | None) -> dict:
            "git": git_state()}
     print(table(res))
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({**res, "rows": rows}, indent=1, ensure_ascii=False) + "\n")
-        print(f"wrote {out}")
+        write({**res, "rows": rows}, out)
     return res
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import metrics as M
 from .datasets import ROOT
-from .run import git_state
+from .run import git_state, write
 
 SET = ROOT / "eval" / "conversations.jsonl"
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -124,9 +124,7 @@ def run(which: str, out: Path | None) -> dict:
                   ingest_changed=report.changed, git=git_state())
     print(table(result))
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({**result, "turns": rows}, indent=1, ensure_ascii=False) + "\n")
-        print(f"wrote {out}")
+        write({**result, "turns": rows}, out)
     return result
 
 
