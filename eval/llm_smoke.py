@@ -14,7 +14,8 @@ Per question, from the streamed answer:
               abstained, so the model was not asked;
   diff_chars  characters of streamed content that differ from the final Answer.text (target 0);
   first_ms    time to the first streamed piece of text; ask_ms: time to the whole `ask()` answer.
-All questions are streamed first, then all asked, so neither pass reuses the other's prompt cache.
+Streams and asks take turns (each ask is of the question streamed two requests before), so both meet
+the same load and no request reuses the server's prompt cache of the same question.
 `python -m eval.report` renders the numbers into eval/RESULTS.md ("LLM mode against a real small model").
 """
 from __future__ import annotations
@@ -129,8 +130,18 @@ def run_set(name: str, docs: Path, items: list[dict], server_url: str, work: Pat
     t = time.perf_counter()
     a.ingest(progress=False)
     print(f"{name}: {len(items)} questions, index built in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    records = []
-    for i, it in enumerate(items, 1):  # pass 1: streamed
+    records, asked = [], {}
+
+    def ask(k: int) -> None:  # the same question, not streamed
+        t = time.perf_counter()
+        ans = a.ask(items[k]["question"], mode="llm")
+        asked[k] = (round((time.perf_counter() - t) * 1000, 1), ans.text)
+        print(f"  {name} {items[k]['id']} ask: {asked[k][0]:.0f} ms", file=sys.stderr, flush=True)
+
+    # Streamed and asked in turn, so both meet the same load on a shared machine; each ask is of the
+    # question streamed before the last one, so no request follows one with the same prompt (the
+    # server would reuse its cache) unless there is a single question.
+    for i, it in enumerate(items, 1):
         tap.text, pieces, notices, first = "", [], [], None
         t = time.perf_counter()
         for x in a.stream(it["question"], mode="llm"):
@@ -161,12 +172,13 @@ def run_set(name: str, docs: Path, items: list[dict], server_url: str, work: Pat
             "first_ms": None if first is None else round(first * 1000, 1), "stream_ms": round(total * 1000, 1),
         })
         print(f"  {name} {i}/{len(items)} stream: {outcome}", file=sys.stderr, flush=True)
-    for rec, it in zip(records, items):  # pass 2: the same questions, not streamed
-        t = time.perf_counter()
-        ans = a.ask(it["question"], mode="llm")
-        rec["ask_ms"] = round((time.perf_counter() - t) * 1000, 1)
-        rec["ask_same_as_stream"] = ans.text == rec["final"]  # a greedy model should not differ
-        print(f"  {name} {rec['id']} ask: {rec['ask_ms']:.0f} ms", file=sys.stderr, flush=True)
+        if i >= 2:
+            ask(i - 2)
+    for k in range(max(len(items) - 1, 0), len(items)):
+        ask(k)
+    for k, rec in enumerate(records):
+        rec["ask_ms"] = asked[k][0]
+        rec["ask_same_as_stream"] = asked[k][1] == rec["final"]  # a greedy model should not differ
     return records
 
 
@@ -227,9 +239,10 @@ def markdown(result: dict) -> str:
              f"llama-cpp-python {result['server']}'s OpenAI-compatible server on loopback, `RAG_LLM=openai`, "
              f"`mode=\"llm\"`; commit `{result.get('commit', '')[:10]}`"
              f"{' + uncommitted rag/ changes' if result.get('rag_dirty') else ''}, {result.get('created', '')}. "
-             "Each question is streamed (`Assistant.stream`) and then asked (`Assistant.ask`). Seed questions: "
+             "Each question is streamed (`Assistant.stream`) and asked (`Assistant.ask`), in turns. Seed questions: "
              f"report-only. RAG_LLM_TIMEOUT {result.get('timeout_s', 0):g} s. Times are wall time on the shared "
-             "2-core machine (other jobs running); a fallback's first piece waits for the model's whole reply.", "",
+             "2-core machine; a fallback's first piece waits until the reply is given up on (its first "
+             f"{result.get('give_up_after', '?')} sentences fail) or ends.", "",
              "| measure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for key, label in ROWS:
         label = "— " + label.strip() if label.startswith("  ") else label
@@ -278,10 +291,12 @@ def main(argv=None) -> int:
                      for name, (docs, qs) in sets.items()}
         finally:
             server.stop()
+    from rag.llm import GIVE_UP_AFTER
+
     everything = [r for recs in items.values() for r in recs]
     result = {"model": model.name, "server": version("llama-cpp-python"),
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), **git,
-              "timeout_s": args.timeout, "n_ctx": args.n_ctx,
+              "timeout_s": args.timeout, "n_ctx": args.n_ctx, "give_up_after": GIVE_UP_AFTER,
               "sets": {**{n: summary(r) for n, r in items.items()}, "all": summary(everything)},
               "items": items}
     print(table(result))
