@@ -409,6 +409,33 @@ def test_a_claim_naming_someone_the_passages_never_mention_is_not_verified(env):
     assert ans.mode == "llm" and ans.text.startswith(right), ans.text
 
 
+def test_streamed_sentences_are_split_only_where_one_may_begin_and_come_out_as_at_every_token():
+    """rag.llm splits the streamed reply into sentences only after a full stop, a marker or a line
+    break and the next word (not at every token): the same sentences come out, at the same points."""
+    import re
+
+    from rag.llm import _MAY_BEGIN
+
+    reply = (" ".join(f"In 20{i:02d} the U.S. office reported revenue of {i + 3}.5 million [1]. It grew (slowly)! "
+                      f"Did it? Yes [2][3]." for i in range(6))
+             + "\n- First item, with a marker [1]\n- Second item\n\nClosing line [2].")
+    pieces = re.findall(r"\S+\s*|\s+", reply)
+
+    def emitted(gate: bool):
+        buffer, done, out = "", 0, []
+        for piece in pieces:
+            buffer += piece
+            if not gate or _MAY_BEGIN.search(buffer, max(0, len(buffer) - len(piece) - 16)):
+                claims = split_claims(buffer)
+                ready = claims[done:max(done, len(claims) - 1)]
+                done += len(ready)
+                out += [(len(buffer), c) for c in ready]
+        return out + [(len(buffer), c) for c in split_claims(buffer)[done:]]
+
+    every, gated = emitted(False), emitted(True)
+    assert len(every) > 20 and gated == every
+
+
 def test_split_claims_keeps_markers_with_their_sentence():
     assert split_claims("A is 1 [1]. B is 2. [2][3] - C [1, 4]") == [
         ("A is 1.", [1]), ("B is 2.", [2, 3]), ("C", [1, 4])]
