@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import statistics
 from pathlib import Path
 
@@ -68,8 +67,8 @@ def fresh(a) -> str | None:
 
 
 def score(claims: list[dict]) -> list[dict]:
-    from rag import Assistant, terms
-    from rag.verify import best_support, names_cited, passage_sentences
+    from rag import Assistant
+    from rag.verify import best_support, figures_cited, names_cited, passage_sentences
 
     a = Assistant(docs_dir=DOCS, index_dir=INDEX)
     why = fresh(a)
@@ -90,7 +89,7 @@ def score(claims: list[dict]) -> list[dict]:
             m = r.span
             return m.source == c["source"] and any(m.start < hi and lo < m.end for lo, hi in ev)
         # the verifier's other rule: every figure of the claim must be in the supporting sentence
-        figures_ok = set(re.findall(r"\d+(?:[.,]\d+)*", c["claim"])) <= terms.numbers(best.record.text)
+        figures_ok = figures_cited(c["claim"], [best.record])
         rows.append({"id": c["id"], "half": half(c["id"]), "kind": c["kind"], "supported": c["supported"],
                      "source": c["source"], "score": round(best.score, 4), "dense": round(best.dense, 4),
                      "lex": round(best.lex, 4), "figures_ok": figures_ok, "names_ok": names_cited(c["claim"], [where]),

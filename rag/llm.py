@@ -187,6 +187,7 @@ def llm_answer(llm, question: str, history, candidates: list, store, embedder, e
     try:
         for piece in reply:
             buffer += piece
+            # looked for in the new piece and the few characters before it, where its full stop may be
             if stream and _MAY_BEGIN.search(buffer, max(0, len(buffer) - len(piece) - 16)):
                 claims = split_claims(buffer)
                 # all but the last claim are complete: a later one has begun, so no marker of theirs is still to come

@@ -13,7 +13,8 @@ class Span:
     `text` is the span as the answer reads it (hyphenation joined); `quote` the verbatim
     `source_text[start:end]`; `kind` the unit's kind ("sentence", "heading", "table_row",
     "table_head", "list_item"; "" for a passage); `header` a table row's encoded title, unit line
-    and column labels (`rag.read.table`); `chunk` the id of the passage a sentence belongs to.
+    and column labels (`rag.read.table`); `chunk` the id of the passage a sentence belongs to;
+    `title` its document's title (stored with passages).
     """
 
     source: str
@@ -28,6 +29,7 @@ class Span:
     quote: str = ""
     header: str = ""
     chunk: str = ""
+    title: str = ""
 
     @classmethod
     def from_meta(cls, meta: dict, text: str) -> "Span":
@@ -36,11 +38,7 @@ class Span:
         return cls(meta["source"], int(meta["start"]), int(meta["end"]), text, int(meta.get("line_start", 0) or 0),
                    int(meta.get("line_end", 0) or 0), int(meta.get("page", 0) or 0), meta.get("section", "") or "",
                    meta.get("kind", "") or "", meta.get("quote", text), meta.get("header", "") or "",
-                   meta.get("chunk", "") or "")
-
-    @property
-    def location(self) -> str:
-        return location(self.page, self.line_start, self.line_end)
+                   meta.get("chunk", "") or "", meta.get("title", "") or "")
 
     def overlaps(self, other: "Span") -> bool:
         return self.source == other.source and self.start < other.end and other.start < self.end
