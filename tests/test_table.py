@@ -1,6 +1,6 @@
 """Table rows that carry their context (rag.read.table): cells, column labels, the period a question
 picks, and the sentence that states one figure. Pure functions: no files, no models."""
-from rag.read.table import best_column, figure, header_text, labelled, parse_header, readable, row_cells
+from rag.read.table import best_column, cells, figure, header_text, labelled, parse_header, readable, row_cells
 
 QUARTERS = header_text("Statements of Operations (in millions, except per share data)",
                        ["Three Months Ended March 31, 2031", "Three Months Ended March 31, 2030",
@@ -56,6 +56,30 @@ def test_figure_states_value_unit_and_period():
     # a change between two years needs both figures
     assert figure("How did mooring fees change from 2028 to 2029?", YEARS, "Mooring 310 295 288") == \
         "Mooring: 310 thousand, in 2029; 295 thousand, in 2028"
+
+
+def test_cells_skip_the_empty_label_over_row_labels_and_read_repeated_labels_as_one_column():
+    # an empty header cell over the row labels is no column: the footnote mark stays in the label
+    head = header_text("Non-GAAP results ($ in millions)", ["", "Three Months Ended May 1, 2032", "Three Months Ended May 2, 2031"])
+    assert cells(head, "Tax impact of adjustments (4) (0.06) (0.02)") == \
+        (("Three Months Ended May 1, 2032", "Three Months Ended May 2, 2031"), "Tax impact of adjustments (4)", ["(0.06)", "(0.02)"])
+    # a "$" sign set in a column of its own repeats each label; the row holds one figure per label
+    sheet = header_text("Balance Sheets ($ in millions)", ["May 1, 2032", "May 1, 2032", "May 2, 2031", "May 2, 2031"])
+    assert cells(sheet, "Total assets $ 15,803 $ 17,504") == (("May 1, 2032", "May 2, 2031"), "Total assets", ["$15,803", "$17,504"])
+    assert figure("What were total assets as of May 2, 2031?", sheet, "Total assets $ 15,803 $ 17,504") == \
+        "Total assets: $17,504 million, as of May 2, 2031"
+    assert cells(sheet, "Total assets $ 15,803") is None  # one figure for two columns: not guessed
+
+
+def test_a_bare_year_column_reads_with_the_year_end_its_title_names():
+    head = header_text("Statements of Income ($ in millions) For the years ended June 30,", ["2032", "2031"])
+    assert figure("What were net sales in fiscal 2031?", head, "Net sales 3,540 3,393") == \
+        "Net sales: 3,393 million, for the year ended June 30, 2031"
+    # an EPS or a rate is never scaled by the table's unit
+    assert figure("What was diluted EPS in 2032?", head, "Diluted EPS $ 0.71 $ 0.53") == \
+        "Diluted EPS: $0.71, for the year ended June 30, 2032"
+    assert figure("What was the tax rate in 2032?", head, "Effective tax rate 21.4 % 18.9 %") == \
+        "Effective tax rate: 21.4%, for the year ended June 30, 2032"
 
 
 GLUED = """Harbour Crane Review

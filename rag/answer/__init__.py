@@ -10,6 +10,7 @@ hands it (`rag.retrieve.with_sentences`: passages with their sentences and vecto
                  abstainer fitted on dev (logistic or boosted trees, `rag.trees`);
   rerank.py      the relevance stage: the cross-encoder (`rag.relevance`) reorders the first
                  ranker's best sentences and decides whether the documents answer at all;
+  lookup.py      figure look-ups: the table row whose label names what is asked goes first;
   compose.py     which sentences are cited, and the answer's text with its [n] markers;
   extractive.py  `answer()`, the steps above end to end.
 Not here: retrieval (`rag.retrieve`), reading follow-ups in their conversation (`rag.followup`).
@@ -19,6 +20,7 @@ from .extractive import DECLINE, NEVER_ANSWER, answer
 from .features import (ABSTAIN_FEATURES, FEATURES, N_CHUNKS, RELEVANCE_ABSTAIN_FEATURES, RERANK_FEATURES,
                        SENTENCE_PEEK, Scored, abstain_features, asks_for, coverage, features, pool, pool_idf, rank,
                        relevance_abstain_features, rerank_features)
+from .lookup import MIN_COVERAGE, figure_first, row_matches
 from .model import MODEL_PATH, Model, Rerank, load_model
 from .rerank import TABLE_SIBLINGS, rerank
 
@@ -26,5 +28,5 @@ __all__ = [
     "answer", "DECLINE", "NEVER_ANSWER", "Model", "Rerank", "load_model", "MODEL_PATH", "FEATURES", "ABSTAIN_FEATURES",
     "RERANK_FEATURES", "RELEVANCE_ABSTAIN_FEATURES", "SENTENCE_PEEK", "N_CHUNKS", "TABLE_SIBLINGS", "RIVAL_OVERLAP",
     "DIFFER_OVERLAP", "Scored", "features", "rank", "pool", "asks_for", "abstain_features", "rerank_features",
-    "relevance_abstain_features", "rerank", "select", "lead_ins", "compose", "citation", "coverage", "pool_idf",
+    "relevance_abstain_features", "rerank", "select", "figure_first", "row_matches", "MIN_COVERAGE", "lead_ins", "compose", "citation", "coverage", "pool_idf",
 ]

@@ -100,6 +100,26 @@ def row_cells(row: str, n: int) -> tuple[str, list[str]] | None:
     return " ".join(toks[:i]), vals
 
 
+def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | None:
+    """(column labels, row label, one value per column) of a row under its header, or None.
+    A header's leading empty labels sit over the row labels, so they are no columns (else a footnote
+    mark, "adjustments (4)", is read as a figure). Where a header repeats each label (a PDF's "$" sign
+    sits in a column of its own, so "January 28, 2023 | January 28, 2023 | January 29, 2022 | January
+    29, 2022") and the row holds one value per distinct label, the repeats are read as one column."""
+    columns = parse_header(header).columns
+    while len(columns) > 1 and not columns[0]:
+        columns = columns[1:]
+    if not columns:
+        return None
+    got = row_cells(row, len(columns))
+    if got is None:
+        merged = tuple(c for i, c in enumerate(columns) if i == 0 or c != columns[i - 1])
+        if len(merged) == len(columns) or not (got := row_cells(row, len(merged))):
+            return None
+        columns = merged
+    return columns, got[0], got[1]
+
+
 def labelled(header: str, row: str, context: bool = True) -> str:
     """What is embedded and searched for a table row: its context (unless `context` is False), then
     its label and each value beside its column's label."""
@@ -172,28 +192,35 @@ def figure(question: str, header: str, row: str) -> str | None:
     """One cell of a row as a sentence, in the column the question's period picks:
     "Revenue: $9,583 (in millions) for the three months ended July 29, 2023". The value is quoted as
     printed; None when the row cannot be read as cells or the question names no column."""
-    h = parse_header(header)
-    if not h.columns:
+    read = cells(header, row)
+    if read is None:
         return None
-    cells = row_cells(row, len(h.columns))
-    if cells is None:
-        return None
-    label, vals = cells
-    picked = [i for i in best_columns(question, h.columns) if vals[i] not in ("-", "–", "—")]
+    columns, label, vals = read
+    picked = [i for i in best_columns(question, columns) if vals[i] not in ("-", "–", "—")]
     if not picked or not label:
         return None
-    unit = unit_of(h.context)
-    scale = f" {unit}" if unit and "per share" not in label.lower() else ""
-    return f"{label}: " + "; ".join(f"{vals[i]}{scale}, {_period_phrase(h.columns[i])}" for i in picked)
+    context = parse_header(header).context
+    unit = unit_of(context)  # "(in millions, except per share data)": not for a per-share figure or a rate
+    per_unit = re.search(r"\bper\s|\beps\b", label, re.I)
+    return f"{label}: " + "; ".join(
+        f"{vals[i]}{'' if per_unit or not unit or vals[i].endswith('%') else ' ' + unit}, "
+        f"{_period_phrase(columns[i], context)}" for i in picked)
 
 
-def _period_phrase(column: str) -> str:
+# "For the years ended June 30," or "Fiscal Years Ended" above columns that print only the year.
+_YEAR_END = re.compile(r"\b(fiscal\s+)?years?\s+ended,?\s+((?:%s)\.?\s+\d{1,2})\b" % "|".join(_MONTHS), re.I)
+
+
+def _period_phrase(column: str, context: str = "") -> str:
     """How a column's label reads after a figure: "for the three months ended July 29, 2023",
-    "in 2022", "in fiscal 2023", "as of July 29, 2023"."""
+    "in 2022", "in fiscal 2023", "as of July 29, 2023"; a bare year under a title that says when the
+    year ends: "for the fiscal year ended June 30, 2022"."""
     words = column.split()
     if not words:
         return ""
     first = words[0].lower().strip(".,")
+    if _YEAR.fullmatch(column.strip()) and (m := _YEAR_END.search(context)):
+        return f"for the {'fiscal ' if m.group(1) else ''}year ended {m.group(2).capitalize()}, {column.strip()}"
     if _YEAR.fullmatch(column.strip()) or first in ("fiscal", "fy", "q1", "q2", "q3", "q4"):
         return f"in {column}"
     if first in _MONTHS or first[:3] in _MONTH_ABBR or first in ("as", "at", "december", "balance"):

@@ -1,0 +1,95 @@
+"""Figure look-ups (rag.answer.lookup): the table row whose label names what a question asks, in the
+column its period picks, answers it first, over prose that only shares the question's words; a row
+of another company's filing, or a "why" question, is left alone. Real MiniLM, Chroma and relevance
+model over filings written for the test."""
+import pytest
+
+HARBOUR = """Harbour Group plc annual report 2031
+
+Report of the independent auditors. We have audited the accompanying balance sheets of Harbour Group plc
+as of December 31, 2031 and December 31, 2030, and the related statements of income, in accordance with
+the standards of the board, and the total assets and liabilities they show are fairly presented.
+
+Balance sheets (in millions):
+
+| | December 31, 2031 | December 31, 2030 |
+|---|---|---|
+| Cash and cash equivalents | 1,204 | 1,090 |
+| Total current assets | 4,317 | 3,982 |
+| Total assets | 17,504 | 15,803 |
+| Total liabilities | 9,871 | 9,115 |
+
+Total assets grew as the group bought two new ferries and rebuilt the east quay.
+"""
+
+QUARRY = """Northfield Quarries annual report 2031
+
+Balance sheets (in millions):
+
+| | December 31, 2031 | December 31, 2030 |
+|---|---|---|
+| Cash and cash equivalents | 310 | 295 |
+| Total assets | 2,650 | 2,411 |
+| Total liabilities | 1,020 | 998 |
+
+The quarries opened a new pit near the river in the spring.
+"""
+
+
+@pytest.fixture(scope="module")
+def filings(tmp_path_factory, embedder):
+    from rag import Assistant
+
+    root = tmp_path_factory.mktemp("filings")
+    (root / "docs").mkdir()
+    (root / "docs" / "harbour.md").write_text(HARBOUR, encoding="utf-8")
+    (root / "docs" / "quarry.md").write_text(QUARRY, encoding="utf-8")
+    a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
+    a.ingest(progress=False)
+    return a
+
+
+def test_the_row_named_by_the_question_answers_first_in_the_asked_column(filings):
+    ans = filings.ask("What were Harbour Group's total assets as of December 31, 2030?")
+    first = ans.citations[0]
+    assert first.source == "harbour.md" and first.quote.startswith("| Total assets")
+    assert ans.text.startswith("Total assets: 15,803 million, as of December 31, 2030 [1]")
+
+
+def test_a_row_of_another_companys_filing_is_not_moved_first(filings):
+    ans = filings.ask("What were Northfield Quarries' total assets as of December 31, 2031?")
+    assert ans.citations[0].source == "quarry.md"
+    assert ans.text.startswith("Total assets: 2,650 million, as of December 31, 2031")
+
+
+def test_a_why_question_is_not_answered_with_a_row(filings):
+    ans = filings.ask("Why did Harbour Group's total assets grow in 2031?")
+    assert not ans.text.startswith("Total assets:")
+
+
+def _row(source: str, text: str, header: str, chunk: str, logit: float):
+    import numpy as np
+
+    from rag.answer import Scored
+    from rag.store import Record
+
+    meta = {"source": source, "start": 0, "end": len(text), "kind": "table_row", "header": header, "chunk": chunk}
+    return Scored(Record(f"{source}:{text}", text, meta), np.zeros(1), logit, frozenset())
+
+
+def test_row_matches_keep_only_rows_of_the_filing_the_question_names():
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    sheet = header_text("Balance sheets (in millions)", ["December 31, 2031", "December 31, 2030"])
+    harbour = _row("a.md", "Total assets 17,504 15,803", sheet, "c1", 2.0)
+    quarry = _row("b.md", "Total assets 2,650 2,411", sheet, "c2", 1.0)
+    titles = {"c1": "Harbour Group plc annual report", "c2": "Northfield Quarries annual report"}
+    q = "What were Northfield Quarries' total assets as of December 31, 2031?"
+    assert [m.scored for m in row_matches(q, [harbour, quarry], None, titles)] == [quarry]
+    # the name may be the file's: "Northfield" in "NORTHFIELD_10K.pdf"
+    quarry_file = _row("NORTHFIELD_QUARRIES_10K.pdf", "Total assets 2,650 2,411", sheet, "c3", 1.0)
+    assert [m.scored for m in row_matches(q, [harbour, quarry_file], None, {})] == [quarry_file]
+    # a label holding figures is a row whose cells were not told apart
+    misread = _row("b.md", "Total assets 2,650 2,411 1,980", sheet, "c2", 3.0)
+    assert row_matches(q, [misread], None, titles) == []
