@@ -148,6 +148,8 @@ class Ingestor:
                 state = "mismatch"
             if state != "ok":
                 self.store.create(reset=state == "mismatch")
+            else:
+                self.store.widen_search()
             manifest = self._recover(self.store.manifest())
             _clean_uploads(Path(self.cfg.docs_dir))
             if on_progress:

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from conftest import CONTAINERS, CORPUS, SEEDS
+from conftest import CONTAINERS, CORPUS
 from rag import Assistant, IngestReport
 
 
@@ -85,6 +85,25 @@ def test_changed_chunking_rebuilds_instead_of_mixing(docs, tmp_path, embedder):
     assert set(report.added) == {"alpha.txt", "beta.md"}  # rebuilt from scratch
     assert b.store.state() == "ok"
     assert "41 megawatts" in b.ask("How much power did the alpha reactor produce?").text
+
+
+def test_vector_search_is_widened_on_new_and_old_indexes_and_stays_cosine(docs, tmp_path, embedder):
+    from rag.store import EF_SEARCH
+
+    def hnsw(a: Assistant, kind: str) -> dict:
+        a.store.close()  # read the settings back from disk, not from a cached handle
+        return a.store._col(kind).configuration_json["hnsw"]
+
+    a = Assistant(docs_dir=docs, index_dir=tmp_path / "idx", embedder=embedder)
+    a.ingest(progress=False)
+    for kind in ("chunks", "sentences"):
+        assert hnsw(a, kind)["ef_search"] == EF_SEARCH > 100 and hnsw(a, kind)["space"] == "cosine"
+        a.store._col(kind).modify(configuration={"hnsw": {"ef_search": 100}})  # an index made before
+    assert hnsw(a, "chunks")["ef_search"] == 100
+    a.ingest(progress=False)  # nothing changed in the documents: the settings are still brought up
+    for kind in ("chunks", "sentences"):
+        assert hnsw(a, kind)["ef_search"] == EF_SEARCH and hnsw(a, kind)["space"] == "cosine"
+    assert "41 megawatts" in a.ask("How much power did the alpha reactor produce?").text
 
 
 def test_first_ask_builds_a_missing_index(tmp_path, embedder):
