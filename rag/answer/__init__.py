@@ -11,6 +11,7 @@ hands it (`rag.retrieve.with_sentences`: passages with their sentences and vecto
   rerank.py      the relevance stage: the cross-encoder (`rag.relevance`) reorders the first
                  ranker's best sentences and decides whether the documents answer at all;
   lookup.py      figure look-ups: the table row whose label names what is asked goes first;
+  identifiers.py a sentence about "Type I" goes after the others for a question on "Type II";
   compose.py     which sentences are cited, and the answer's text with its [n] markers;
   extractive.py  `answer()`, the steps above end to end.
 Not here: retrieval (`rag.retrieve`), reading follow-ups in their conversation (`rag.followup`).

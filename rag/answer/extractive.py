@@ -14,6 +14,7 @@ from ..retrieve import Candidate
 from ..types import Answer
 from .compose import compose, lead_ins, select
 from .features import N_CHUNKS, Scored, abstain_features, pool, rank
+from .identifiers import others_last
 from .lookup import figure_first
 from .model import Model, load_model
 from .rerank import rerank
@@ -50,6 +51,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
         answer_above, model = rr.answer_above, replace(model, add_above=rr.add_above, add_other_above=rr.add_other_above)
     if res.previous_answer:
         ranked = _not_again(ranked, res.own_terms, res.previous_answer)
+    ranked = others_last(asked, ranked)
     ranked = figure_first(asked, ranked, idf, {c.record.id: c.record.span.title for c in cands})
     if rr is None:
         p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
