@@ -46,9 +46,10 @@ def contradicts(asked: set[tuple[str, str]], text: str) -> bool:
     """Whether `text` names another identifier after a word the question names one after, and never
     the question's own: "Type I ..." for a question on "Type II"."""
     found = pairs(text)
-    for word, ident in asked:
-        other = {i for w, i in found if w == word}
-        if other and ident not in other:
+    for word in {w for w, _ in asked}:
+        mine = {i for w, i in asked if w == word}  # "between a problem X and problem C": either one
+        theirs = {i for w, i in found if w == word}
+        if theirs and not theirs & mine:
             return True
     return False
 
