@@ -47,7 +47,7 @@ def contradicts(asked: set[tuple[str, str]], text: str) -> bool:
     the question's own: "Type I ..." for a question on "Type II"."""
     found = pairs(text)
     for word in {w for w, _ in asked}:
-        mine = {i for w, i in asked if w == word}  # "between a problem X and problem C": either one
+        mine = {i for w, i in asked if w == word}  # "valve A and valve B": a sentence on either answers
         theirs = {i for w, i in found if w == word}
         if theirs and not theirs & mine:
             return True
