@@ -395,7 +395,8 @@ def test_a_claim_naming_someone_the_passages_never_mention_is_not_verified(env):
     (rag.verify.names_cited) rejects it, while the same claim with the passage's name holds."""
     base, server = env
     a = assistant(env)
-    q = "What did Bessent focus on?"
+    q = "What does Bessent fixate on?"
+    assert not base.ask(q).abstained  # the LLM is asked only where the documents answer
     right = "According to sources briefed on the talks, Bessent fixates on concerns about currency manipulation"
     swapped = right.replace("Bessent", "Yellen")
     _, cands, _ = base._search(q, 5)
