@@ -9,10 +9,12 @@ generation, then a pointer file swapped with os.replace, so a reader never loads
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
 import shutil
+import threading
 from pathlib import Path
 
 from . import terms
@@ -70,20 +72,32 @@ class LexicalIndex:
             for t in set(terms.content_terms(_bm25_text(r))):
                 df[t] = df.get(t, 0) + 1
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"bm25-{generation}-{os.getpid()}"
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir()
-        if retriever is not None:
-            retriever.persist(str(target), show_progress=False)
-        (target / "df.json").write_text(json.dumps({"n": len(records), "df": df}))
-        pointer = folder / "bm25.json"
-        tmp = folder / f"bm25.json.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"generation": generation, "dir": target.name, "empty": retriever is None}))
-        os.replace(tmp, pointer)
-        for old in folder.glob("bm25-*"):
-            if old != target:
-                shutil.rmtree(old, ignore_errors=True)
+        # One writer at a time, across threads and processes: an ingest and a reader whose copy was
+        # stale once built the same generation at once under the same names, and each removed the
+        # other's half-written folder (tests/test_reliability.py failed 2 runs in 8 with the row search's
+        # extra reads). The later one finds the generation built and loads it.
+        with open(folder / ".build.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                current = cls.load(folder)
+                if current is not None and current.generation >= generation:
+                    return current
+                target = folder / f"bm25-{generation}-{os.getpid()}-{threading.get_ident()}"
+                if target.exists():
+                    shutil.rmtree(target)
+                target.mkdir()
+                if retriever is not None:
+                    retriever.persist(str(target), show_progress=False)
+                (target / "df.json").write_text(json.dumps({"n": len(records), "df": df}))
+                pointer = folder / "bm25.json"
+                tmp = folder / f"bm25.json.{os.getpid()}.tmp"
+                tmp.write_text(json.dumps({"generation": generation, "dir": target.name, "empty": retriever is None}))
+                os.replace(tmp, pointer)
+                for old in folder.glob("bm25-*"):
+                    if old != target:
+                        shutil.rmtree(old, ignore_errors=True)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         return cls.load(folder) or cls(None, generation, df, len(records))
 
     @classmethod
