@@ -460,8 +460,8 @@ def main(argv=None) -> None:
     print(f"{len(papers)} papers; {sum(len(v) for v in answers.values())} questions matched to a paper", flush=True)
     res = compare(papers, args.extractors, answers)
     print(_table(res), flush=True)
-    print(f"\nrag.read.pdf per paper (text/digits in blocks: non-whitespace characters, running headers and page "
-          f"numbers left out)")
+    print("\nrag.read.pdf per paper (text/digits in blocks: non-whitespace characters, running headers and page "
+          "numbers left out)")
     print(f"{'paper':18} {'pages':>5} {'blocks':>6} {'para':>5} {'head':>5} {'list':>5} {'table':>5} {'text%':>7} "
           f"{'digit%':>7} {'hdr/ftr':>7} {'cut':>4} {'ans.p':>6} {'s':>6}")
     stats = {}

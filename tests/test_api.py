@@ -10,7 +10,7 @@ import pytest
 
 import rag
 from conftest import CONTAINERS, ROOT
-from rag import Answer, Assistant, Citation, Config, InvalidQuestionError, RagError
+from rag import Answer, Citation, Config, InvalidQuestionError, RagError
 
 
 def test_public_api_is_small_and_lazy():
