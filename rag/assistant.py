@@ -23,7 +23,7 @@ from .ingest import Ingestor, ProgressFn, scan
 from .lexical import LexicalIndex
 from .read import Document
 from .read.worker import Limits, Reader
-from .retrieve import hybrid_search, with_sentences
+from .retrieve import hybrid_search, with_figure_rows, with_sentences
 from .store import FileRecord, Store
 from .types import Answer, DocumentInfo, Hit, IngestReport, Notice
 
@@ -140,14 +140,20 @@ class Assistant:
         once per index generation, and only when a filter is used."""
         if filters is None:
             return None
+        metas = self._metas()
+        allowed = filters.allowed(metas)
+        return None if len(allowed) == len(metas) else allowed  # everything passes: search as unfiltered
+
+    def _metas(self) -> dict[str, dict]:
+        """source -> its document's metadata (title, format, date...), read from the store once per
+        index generation."""
         manifest, _ = self._ensure_ready()
         with self._lock:
             gen, metas = self._doc_metas
             if gen != self._generation:
                 metas = {source: meta for source, (meta, _) in self.store.live_documents(manifest).items()}
                 self._doc_metas = (self._generation, metas)
-        allowed = filters.allowed(metas)
-        return None if len(allowed) == len(metas) else allowed  # everything passes: search as unfiltered
+        return metas
 
     def _search(self, query: str, k: int, sentence_peek: int = 0, sentences: bool = False,
                 sources: frozenset[str] | None = None):
@@ -160,6 +166,8 @@ class Assistant:
                               sources=sources)
         if sentences:
             cands = with_sentences(self.store, cands)
+            titles = {source: m.get("title", "") for source, m in self._metas().items()}
+            cands = with_figure_rows(self.store, lexical, manifest, query, titles, cands, self._idf(), sources)
         return [c.hit() for c in cands[:k]], cands, qvec
 
     def _idf(self):

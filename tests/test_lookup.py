@@ -2,6 +2,8 @@
 column its period picks, answers it first, over prose that only shares the question's words; a row
 of another company's filing, or a "why" question, is left alone. Real MiniLM, Chroma and relevance
 model over filings written for the test."""
+from dataclasses import replace
+
 import pytest
 
 HARBOUR = """Harbour Group plc annual report 2031
@@ -93,3 +95,42 @@ def test_row_matches_keep_only_rows_of_the_filing_the_question_names():
     # a label holding figures is a row whose cells were not told apart
     misread = _row("b.md", "Total assets 2,650 2,411 1,980", sheet, "c2", 3.0)
     assert row_matches(q, [misread], None, titles) == []
+
+
+def test_the_documents_own_name_is_not_a_rows_label():
+    """"Harbour Group's net earnings": the name picks the document, so a stock-chart row labelled with
+    the company's name does not answer, while the net earnings row does."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    chart = header_text("Cumulative total return", ["2031", "2030"])
+    stock = _row("a.md", "Harbour Group plc 165.74 152.59", chart, "c1", 2.0)
+    income = header_text("Statements of income (in millions)", ["2031", "2030"])
+    earnings = _row("a.md", "Net earnings 1,419 1,798", income, "c2", 1.0)
+    titles = {"c1": "Harbour Group plc annual report", "c2": "Harbour Group plc annual report"}
+    q = "What were Harbour Group's net earnings in 2031?"
+    assert [m.scored for m in row_matches(q, [stock, earnings], None, titles)] == [earnings]
+
+
+def test_the_row_search_brings_the_row_of_the_named_filing(filings):
+    """rag.retrieve.with_figure_rows: a figure look-up searches the row labels of the filing it names
+    and brings the passage of the row that answers, one the ranked search may have missed, marked to
+    compete; a passage already retrieved is marked, not added again; nothing for a why question."""
+    from rag.retrieve import with_figure_rows
+
+    manifest, lexical = filings._ensure_ready()
+    titles = {s: m.get("title", "") for s, m in filings._metas().items()}
+
+    def rows(q, have=()):
+        return with_figure_rows(filings.store, lexical, manifest, q, titles, list(have), filings._idf())
+
+    q = "What were Harbour Group's total liabilities as of December 31, 2030?"
+    found = rows(q)
+    assert found and all(c.row_match and c.record.meta["source"] == "harbour.md" for c in found)
+    assert any(s.text.startswith("| Total liabilities | 9,871") for c in found for s in c.sentences)
+    assert all(c.record.meta["source"] == "quarry.md"
+               for c in rows("What were Northfield Quarries' total liabilities as of December 31, 2030?"))
+    assert rows("Why did Harbour Group's total liabilities grow in 2031?") == []
+    plain = [replace(c, row_match=False) for c in found]
+    assert [c.record.id for c in rows(q, plain)] == [c.record.id for c in found]
+    assert all(c.row_match for c in rows(q, plain))

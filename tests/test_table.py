@@ -1,6 +1,6 @@
 """Table rows that carry their context (rag.read.table): cells, column labels, the period a question
 picks, and the sentence that states one figure. Pure functions: no files, no models."""
-from rag.read.table import best_column, cells, figure, header_text, labelled, parse_header, readable, row_cells
+from rag.read.table import best_column, best_columns, cells, figure, header_text, labelled, parse_header, readable, row_cells
 
 QUARTERS = header_text("Statements of Operations (in millions, except per share data)",
                        ["Three Months Ended March 31, 2031", "Three Months Ended March 31, 2030",
@@ -109,3 +109,28 @@ def test_a_table_saved_without_cell_borders_reads_as_cells():
     # glued brand names in a sentence are prose, not a table
     prose = next(b for t, b in kinds.items() if t.startswith("The review found"))
     assert prose.kind == "paragraph" and not prose.header
+
+
+def test_a_column_of_another_month_does_not_answer_a_dated_question():
+    cols = ["July 29, 2031", "January 28, 2031", "July 30, 2030"]
+    assert best_column("What were total assets as of July 30, 2030?", cols) == 2
+    assert best_column("What were total assets as of January 29, 2030?", cols) is None  # not July 30, 2030
+    assert best_column("What were total assets as of January 29, 2030?", ["2031", "2030"]) == 1  # a year's column
+
+
+def test_an_amount_with_its_share_of_sales_reads_as_the_amount():
+    header = header_text("Statements of income (in thousands)",
+                         ["13 Weeks Ended January 28, 2031", "13 Weeks Ended January 29, 2030",
+                          "13 Weeks Ended January 29, 2030"])
+    columns, label, vals = cells(header, "Net sales $ 3,226,773 100.0% $ 2,729,388 100.0%")
+    assert label == "Net sales" and vals == ["$3,226,773", "$2,729,388"] and len(columns) == 2
+
+
+def test_a_fiscal_year_named_for_another_year_than_its_date_is_read_by_the_date():
+    """"Fourth quarter of fiscal 2029 (13 weeks ended January 29, 2030)": one period, in the column that
+    prints the date, not a change from 2029 to 2030; "13 weeks" is a quarter, "52 weeks" a year."""
+    cols = ["13 Weeks Ended January 29, 2030", "13 Weeks Ended January 30, 2029"]
+    q = "What were net sales in the fourth quarter of fiscal 2029 (13 weeks ended January 29, 2030)?"
+    assert best_columns(q, cols) == [0]
+    years = ["52 Weeks Ended January 29, 2030", "13 Weeks Ended January 29, 2030"]
+    assert best_column("What were net sales in the fourth quarter ended January 29, 2030?", years) == 1

@@ -111,10 +111,10 @@ def named(columns: dict[str, object], names: tuple[str, ...], n: int | None = No
 
 
 def pool(candidates: Sequence[Candidate], n_chunks: int = N_CHUNKS) -> list[Candidate]:
-    """The passages whose sentences compete: the top n_chunks and those holding one of the dense
-    sentence search's top SENTENCE_PEEK sentences."""
-    return list(candidates[:n_chunks]) + [c for c in candidates[n_chunks:]
-                                          if c.sentence_rank is not None and c.sentence_rank < SENTENCE_PEEK]
+    """The passages whose sentences compete: the top n_chunks, those holding one of the dense
+    sentence search's top SENTENCE_PEEK sentences, and those the figure look-up's row search found."""
+    return list(candidates[:n_chunks]) + [c for c in candidates[n_chunks:] if c.row_match or (
+        c.sentence_rank is not None and c.sentence_rank < SENTENCE_PEEK)]
 
 
 _Q_NUM = re.compile(r"\bhow (many|much|long|far|old|big|large|high|tall|often|fast)\b|\bwhat (percentage|percent|"
