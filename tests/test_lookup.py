@@ -134,3 +134,15 @@ def test_the_row_search_brings_the_row_of_the_named_filing(filings):
     plain = [replace(c, row_match=False) for c in found]
     assert [c.record.id for c in rows(q, plain)] == [c.record.id for c in found]
     assert all(c.row_match for c in rows(q, plain))
+
+
+def test_of_two_rows_named_alike_the_one_whose_column_fits_the_period_comes_first():
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    year = header_text("Statements of income (in thousands)", ["52 Weeks Ended January 29, 2030", "52 Weeks Ended January 30, 2029"])
+    quarter = header_text("Statements of income (in thousands)", ["13 Weeks Ended January 29, 2030", "13 Weeks Ended January 30, 2029"])
+    annual = _row("a.md", "Net sales 8,630,889 6,152,036", year, "c1", 2.0)
+    fourth = _row("a.md", "Net sales 2,729,388 2,196,838", quarter, "c2", 1.0)
+    q = "What were net sales in the fourth quarter ended January 29, 2030?"
+    assert [m.scored for m in row_matches(q, [annual, fourth], None, {})] == [fourth, annual]
