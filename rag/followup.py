@@ -222,6 +222,13 @@ def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | No
             a += _owner(previous[a:b]) if not re.search(r"['’]s\b", fragment) else 0
             return previous[:a] + fragment + previous[b:]
     proper = fragment[:1].isupper()
+    # a name replaces a name of its own shape: "Rigid Packaging" takes the place of "Flexibles", not of
+    # the acronym "EBIT" before it ("adjusted EBIT for Amcor's Flexibles segment"); "EBITDA" the acronym's.
+    # Conversations tune half: resolved questions holding every word of the hand-written one 18 -> 21 of
+    # 88 (word overlap 0.534 -> 0.556); fact in the first sentence unchanged (0.443).
+    acronym = bool(re.search(r"\b[A-Z]{2,}\b", fragment))
+    spans = sorted(spans, key=lambda s: acronym != bool(
+        re.search(r"\b[A-Z]{2,}\b", previous[s[0] + _owner(previous[s[0]:s[1]]):s[1]])))  # "MGM's" owns
     for a, b in spans:
         chunk = previous[a:b]
         own = _owner(chunk)

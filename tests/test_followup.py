@@ -26,6 +26,16 @@ def test_an_ellipsis_takes_the_place_of_what_it_stands_beside(follow_up, expecte
     assert standalone(follow_up, REVENUE) == expected
 
 
+def test_a_name_takes_the_place_of_a_name_of_its_own_shape():
+    """A segment's name replaces the segment's, not the acronym of the measure before it; an acronym
+    replaces the acronym."""
+    ebit = "What was adjusted EBIT for Harbour's Ferries segment in 2031?"
+    assert standalone("What about Cargo Handling?", ebit) == "What was adjusted EBIT for Harbour's Cargo Handling segment in 2031?"
+    assert standalone("And EBITDA?", ebit) == "What was adjusted EBITDA for Harbour's Ferries segment in 2031?"
+    rate = "What was the Adjusted Property EBITDAR of NHG's Lakeside Resorts in 2031?"
+    assert standalone("And Mountain Lodges?", rate) == "What was the Adjusted Property EBITDAR of NHG's Mountain Lodges in 2031?"
+
+
 @pytest.mark.parametrize("follow_up, period", [
     # a quarter that ends on a month's end ends there every year: the day is kept
     ("And for the same quarter a year earlier?", "the three months ended June 30, 2023"),

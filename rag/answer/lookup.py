@@ -181,7 +181,7 @@ def label_query(question: str) -> str:
     """What a figure look-up asks about, as words to search row labels with: the question less its
     period words, numbers and names ("What was Adobe's net income in fiscal 2020?" -> "net income")."""
     names = {w.lower() for n in _figure_names(question) for w in terms.words(n)}
-    return " ".join(w for w in terms.words(question) if w not in names and not w[0].isdigit()
+    return " ".join(w for w in terms.words(question) if re.sub(r"['’]s$", "", w) not in names and not w[0].isdigit()
                     and not set(terms.content_terms(w)) <= _PERIOD_WORDS)
 
 
