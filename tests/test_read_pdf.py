@@ -451,3 +451,32 @@ def test_a_page_number_set_right_below_the_text_is_left_out():
     doc = read_pdf(buf.getvalue(), "numbers.pdf", "x")
     assert [doc.text[b.start:b.end].strip() for b in doc.blocks] == body  # "14", just below the text: left out
     assert "14" in doc.text  # still in the source text
+
+
+def test_column_labels_written_cell_by_cell_in_two_lines_label_their_columns():
+    """Dates set in two lines over each column ("July 2," over "2031") and drawn cell by cell, as filings
+    do: PDFium gives "July 2," then "2031" then "July 3," ..., one line at a time. They are one header
+    row, and each column is labelled with its whole date under its period."""
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 720, "Revenues by segment (in millions)")
+        c.drawString(326, 700, "Three Months Ended")
+        c.drawString(466, 700, "Six Months Ended")
+        cols = (360, 420, 500, 560)
+        for x, (day, year) in zip(cols, (("July 2,", "2031"), ("July 3,", "2030"), ("July 2,", "2031"), ("July 3,", "2030"))):
+            c.drawRightString(x, 688, day)
+            c.drawRightString(x, 678, year)
+        y = 662
+        for label, *vals in (("Ferries", "1,204", "1,090", "2,310", "2,101"), ("Cargo handling", "3,551", "3,002", "6,870", "5,990"),
+                             ("Total revenues", "4,755", "4,092", "9,180", "8,091")):
+            c.drawString(72, y, label)
+            for x, v in zip(cols, vals):
+                c.drawRightString(x, y, v)
+            y -= 14
+
+    doc, _ = _read(_pdf(draw), "segments.pdf", "x")
+    rows = {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
+    total = rows["Total revenues 4,755 4,092 9,180 8,091"]
+    columns = [" ".join(c.split()) for c in parse_header(total.header).columns]
+    assert columns == ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
+                       "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]

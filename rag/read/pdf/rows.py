@@ -120,7 +120,53 @@ def _rows(lines: list[_Line]) -> list[_Row]:
                 rows[-1].lines.append(ln)
                 continue
         rows.append(_Row([ln]))
-    return rows
+    return _restack(rows)
+
+
+MAX_CELL_LINES = 3
+
+
+def _cell_line(r: _Row) -> bool:
+    ln = r.lines[0]
+    return len(r.lines) == 1 and ln.geo and not ln.vertical and len(ln.text.split()) <= 3
+
+
+def _restack(rows: list[_Row]) -> list[_Row]:
+    """Column labels of two or three lines written cell by cell ("July 2," over "2023", then "July 3,"
+    over "2022"): PDFium gives a cell's lines one after another, so no two lines in a row share a
+    baseline and each became a row of its own, lost to the table's header (the dates over Pfizer's
+    statements). A run of single short lines that steps down within a cell and back up to the top line
+    for the next cell, to the right, is one row; `tables._header` joins the pieces of each cell."""
+    out: list[_Row] = []
+    i = 0
+    while i < len(rows):
+        top, j, ups, downs, cut = rows[i], i, 0, 0, False
+        bases = [top.base]  # the lines of the cells: at most MAX_CELL_LINES
+        while j + 1 < len(rows) and _cell_line(rows[j]) and _cell_line(rows[j + 1]):
+            a, b = rows[j].lines[0], rows[j + 1].lines[0]
+            size = max(a.size, b.size)
+            known = any(abs(b.base - x) < 0.5 * size for x in bases)
+            if abs(a.size - b.size) > 0.5 or not known and len(bases) == MAX_CELL_LINES:
+                cut = abs(a.size - b.size) <= 0.5  # a fourth line: labels taller than this rule reads
+                break
+            if 0 < b.base - a.base <= 1.6 * size and min(a.x1, b.x1) > max(a.x0, b.x0):
+                downs += 1  # the cell's next line, under it
+            elif b.base < a.base and abs(b.base - top.base) < 0.5 * size and b.x0 >= a.x1 - 1.0:
+                ups += 1  # the next cell's first line, back on the top line, to the right
+            else:
+                cut = known  # a line among the cells' that is not the next piece
+                break
+            if not known:
+                bases.append(b.base)
+            j += 1
+        # a run cut short is left as it was: a reconciliation's four-line labels came out worse merged in part
+        if j - i >= 3 and ups and downs and not cut:
+            out.append(_Row([ln for r in rows[i:j + 1] for ln in r.lines]))
+            i = j + 1
+        else:
+            out.append(rows[i])
+            i += 1
+    return out
 
 
 def _near(a: _Row, b: _Row, k: float = 3.0, up: bool = False) -> bool:

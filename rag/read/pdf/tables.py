@@ -94,7 +94,7 @@ def _split_over(cell: tuple[float, float, str], r: _Row, cols: list[tuple[float,
     A label centred over a group of columns ("Three Months Ended") has only word spaces: kept whole."""
     x0, x1, _ = cell
     words = [(w, a, b) for w, a, b in r.words() if a >= x0 - 0.5 and b <= x1 + 0.5]
-    if len(words) < 2:
+    if len(words) < 2 or len({round(ln.base) for ln in r.lines}) > 1:  # stacked cells (`rows._restack`): one label each
         return [cell]
 
     def column(a: float, b: float) -> int | None:
@@ -135,9 +135,9 @@ def _header(head: list[_Row], data: list[_Row]) -> tuple[str, list[str]]:
         centres = [(a + b) / 2 for a, b in cols]
         reach = max(3 * r.size, statistics.median([b - a for a, b in zip(centres, centres[1:])] or [0.0]))
         for i, c in enumerate(centres):
-            dist, text = min((max(x0 - c, c - x1, 0.0), t) for x0, x1, t in over)
-            if dist <= reach:
-                labels[i].append(text)
+            dists = [max(x0 - c, c - x1, 0.0) for x0, x1, _ in over]
+            if min(dists) <= reach:  # pieces of one cell stacked at the same place are read together
+                labels[i].append(" ".join(t for d, (_, _, t) in zip(dists, over) if d == min(dists)))
     return " ".join(context), [" ".join(x) for x in labels]
 
 
