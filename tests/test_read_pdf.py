@@ -467,8 +467,10 @@ def test_column_labels_written_cell_by_cell_in_two_lines_label_their_columns():
             c.drawRightString(x, 688, day)
             c.drawRightString(x, 678, year)
         y = 662
-        for label, *vals in (("Ferries", "1,204", "1,090", "2,310", "2,101"), ("Cargo handling", "3,551", "3,002", "6,870", "5,990"),
-                             ("Total revenues", "4,755", "4,092", "9,180", "8,091")):
+        # figures wider than the year under each date: a column's centre lies left of "2031"
+        for label, *vals in (("Ferries", "1,204,310", "1,090,220", "2,310,870", "2,101,400"),
+                             ("Cargo handling", "3,551,020", "3,002,310", "6,870,120", "5,990,030"),
+                             ("Total revenues", "4,755,330", "4,092,530", "9,180,990", "8,091,430")):
             c.drawString(72, y, label)
             for x, v in zip(cols, vals):
                 c.drawRightString(x, y, v)
@@ -476,7 +478,7 @@ def test_column_labels_written_cell_by_cell_in_two_lines_label_their_columns():
 
     doc, _ = _read(_pdf(draw), "segments.pdf", "x")
     rows = {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
-    total = rows["Total revenues 4,755 4,092 9,180 8,091"]
+    total = rows["Total revenues 4,755,330 4,092,530 9,180,990 8,091,430"]
     columns = [" ".join(c.split()) for c in parse_header(total.header).columns]
     assert columns == ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
                        "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]

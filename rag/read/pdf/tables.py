@@ -136,8 +136,10 @@ def _header(head: list[_Row], data: list[_Row]) -> tuple[str, list[str]]:
         reach = max(3 * r.size, statistics.median([b - a for a, b in zip(centres, centres[1:])] or [0.0]))
         for i, c in enumerate(centres):
             dists = [max(x0 - c, c - x1, 0.0) for x0, x1, _ in over]
-            if min(dists) <= reach:  # pieces of one cell stacked at the same place are read together
-                labels[i].append(" ".join(t for d, (_, _, t) in zip(dists, over) if d == min(dists)))
+            k = dists.index(min(dists))
+            if dists[k] <= reach:  # with the pieces stacked over the nearest one ("July 2," over "2023")
+                bx0, bx1, _ = over[k]
+                labels[i].append(" ".join(t for x0, x1, t in over if min(x1, bx1) > max(x0, bx0)))
     return " ".join(context), [" ".join(x) for x in labels]
 
 
