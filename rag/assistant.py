@@ -155,6 +155,9 @@ class Assistant:
                 self._doc_metas = (self._generation, metas)
         return metas
 
+    def _titles(self) -> dict[str, str]:
+        return {source: m.get("title", "") for source, m in self._metas().items()}
+
     def _search(self, query: str, k: int, sentence_peek: int = 0, sentences: bool = False,
                 sources: frozenset[str] | None = None):
         """(top-k hits, candidates: the top k plus chunks of the top `sentence_peek` sentences, query vector).
@@ -166,8 +169,7 @@ class Assistant:
                               sources=sources)
         if sentences:
             cands = with_sentences(self.store, cands)
-            titles = {source: m.get("title", "") for source, m in self._metas().items()}
-            cands = with_figure_rows(self.store, lexical, manifest, query, titles, cands, self._idf(), sources)
+            cands = with_figure_rows(self.store, lexical, manifest, query, self._titles, cands, self._idf(), sources)
         return [c.hit() for c in cands[:k]], cands, qvec
 
     def _idf(self):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class Candidate:
     sentence_rank: int | None = None  # of its best sentence in the dense sentence search
     sentences: tuple[Record, ...] = ()
     sentence_hits: dict = field(default_factory=dict, compare=False)  # sentence id -> rank in the dense sentence search
-    row_match: bool = False  # found by the figure look-up's row search (`rag.answer.lookup`), not by ranking
+    row_match: bool = False  # its table row answers a figure look-up (`with_figure_rows`): it competes whatever its rank
 
     def hit(self) -> Hit:
         return Hit.of(self.record.span, self.score, self.record.id)
@@ -118,7 +119,7 @@ ROW_CHUNKS = 2
 
 
 def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], question: str,
-                     titles: dict[str, str], candidates: list[Candidate], idf=None,
+                     titles: Callable[[], Mapping[str, str]], candidates: list[Candidate], idf=None,
                      sources: frozenset[str] | None = None) -> list[Candidate]:
     """`candidates` with the passage of the table row that best answers a figure look-up marked to
     compete (`Candidate.row_match`), and added when the ranked search missed it. The row is found by a
@@ -126,11 +127,13 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
     and must match as `lookup.figure_first` would move it first. Why a search of its own: a statement
     row is a label and figures ("Net income 4,756 4,822 5,260"), so the question's other words (the
     company, "fiscal", the date) pull prose passages ahead of it in the fused search; the gold row of
-    a tune figure question was in the pool for 29 of 42. titles: source -> document title."""
+    a tune figure question was in the pool for 29 of 42. titles: gives source -> document title, called
+    only for a figure look-up (the documents' metadata is a scan of the store, once per index generation)."""
     from .answer import lookup
 
     if lexical is None or not lookup.asks_figure(question):
         return candidates
+    titles = titles()
     docs = lookup.named_sources(question, titles)
     if sources is not None:
         docs = sources if docs is None else docs & sources

@@ -119,10 +119,8 @@ def test_the_row_search_brings_the_row_of_the_named_filing(filings):
     from rag.retrieve import with_figure_rows
 
     manifest, lexical = filings._ensure_ready()
-    titles = {s: m.get("title", "") for s, m in filings._metas().items()}
-
     def rows(q, have=()):
-        return with_figure_rows(filings.store, lexical, manifest, q, titles, list(have), filings._idf())
+        return with_figure_rows(filings.store, lexical, manifest, q, filings._titles, list(have), filings._idf())
 
     q = "What were Harbour Group's total liabilities as of December 31, 2030?"
     found = rows(q)

@@ -158,7 +158,7 @@ def row_matches(question: str, ranked: Sequence[Scored], idf, titles: Mapping[st
 # first: 11 of 42 with the rankers alone; a row moved first from coverage 0.2, 0.3 or 0.4: 18 (none
 # lost); 0.5: 15; 0.6 and 0.7: 14; 0.8: 12. Chosen again once the question's numbers and its document's
 # own names no longer counted among its words (coverage reads higher) and the row search
-# (`rag.retrieve.figure_rows`) came in: figure in the answer 0.690 from 0.3 to 0.6, 0.667 at 0.7.
+# (`rag.retrieve.with_figure_rows`) came in: figure in the answer 0.690 from 0.3 to 0.6, 0.667 at 0.7.
 # The highest of the plateau, so that fewer rows pass on questions that only share a word with them.
 MIN_COVERAGE = 0.6
 

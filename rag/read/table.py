@@ -109,7 +109,7 @@ def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | Non
     mark, "adjustments (4)", is read as a figure). Where a header repeats each label (a PDF's "$" sign
     sits in a column of its own, so "January 28, 2023 | January 28, 2023 | January 29, 2022 | January
     29, 2022") and the row holds one value per distinct label, the repeats are read as one column.
-    A row with an amount and a percentage under each label reads as its amounts.""" 
+    A row with an amount and a percentage under each label reads as its amounts."""
     columns = parse_header(header).columns
     while len(columns) > 1 and not columns[0]:
         columns = columns[1:]
