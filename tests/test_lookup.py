@@ -37,6 +37,22 @@ Balance sheets (in millions):
 The quarries opened a new pit near the river in the spring.
 """
 
+LAKESHORE = """Lakeshore Outfitters quarterly report, second quarter of fiscal 2032
+
+Our second quarter of fiscal 2032 ended August 2, 2031; the second quarter of fiscal 2031 ended August 3, 2030.
+Fiscal 2032 began on February 2, 2031, and fiscal 2031 on February 1, 2030. In fiscal 2032 we opened
+12 stores and in fiscal 2031 we opened 9, and fiscal 2032 comparable sales rose as fiscal 2031's fell.
+
+Statements of earnings (in millions):
+
+| | Three Months Ended August 2, 2031 | Three Months Ended August 3, 2030 |
+|---|---|---|
+| Net sales | 2,410 | 2,318 |
+| Net earnings | 131 | 117 |
+
+Net sales rose with the new stores in the second quarter of fiscal 2032.
+"""
+
 
 @pytest.fixture(scope="module")
 def filings(tmp_path_factory, embedder):
@@ -46,6 +62,7 @@ def filings(tmp_path_factory, embedder):
     (root / "docs").mkdir()
     (root / "docs" / "harbour.md").write_text(HARBOUR, encoding="utf-8")
     (root / "docs" / "quarry.md").write_text(QUARRY, encoding="utf-8")
+    (root / "docs" / "lakeshore.md").write_text(LAKESHORE, encoding="utf-8")
     a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
     a.ingest(progress=False)
     return a
@@ -62,6 +79,14 @@ def test_a_row_of_another_companys_filing_is_not_moved_first(filings):
     ans = filings.ask("What were Northfield Quarries' total assets as of December 31, 2031?")
     assert ans.citations[0].source == "quarry.md"
     assert ans.text.startswith("Total assets: 2,650 million, as of December 31, 2031")
+
+
+def test_a_fiscal_quarter_is_read_from_the_column_the_documents_calendar_marks(filings):
+    """The filing names fiscal years one ahead of its dates, so the second quarter of fiscal 2031 is
+    the column of August 3, 2030, and the answer says both."""
+    ans = filings.ask("What were Lakeshore Outfitters' net sales in the second quarter of fiscal 2031?")
+    assert ans.citations[0].source == "lakeshore.md"
+    assert ans.text.startswith("Net sales: 2,318 million, for the three months ended August 3, 2030 (fiscal 2031)")
 
 
 def test_a_why_question_is_not_answered_with_a_row(filings):

@@ -482,3 +482,37 @@ def test_column_labels_written_cell_by_cell_in_two_lines_label_their_columns():
     columns = [" ".join(c.split()) for c in parse_header(total.header).columns]
     assert columns == ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
                        "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
+
+
+def test_a_unit_line_in_small_type_beside_the_column_labels_does_not_cut_them_from_their_periods():
+    """"(MILLIONS, EXCEPT PER SHARE DATA)" in smaller type just over the dates' first line, under
+    "Three Months Ended  Six Months Ended": the periods still label their columns (a quarter and a half
+    year ending on the same date are told apart), and the unit line is the table's context."""
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 720, "CONSOLIDATED STATEMENTS OF INCOME")
+        c.drawString(326, 704, "Three Months Ended")
+        c.drawString(466, 704, "Six Months Ended")
+        c.setFont("Helvetica", 7)
+        c.drawString(72, 697, "(MILLIONS, EXCEPT PER SHARE DATA)")  # its own line, just over "July 2,"
+        c.setFont("Helvetica", 9)
+        cols = (360, 420, 500, 560)
+        for x, (day, year) in zip(cols, (("July 2,", "2031"), ("July 3,", "2030"), ("July 2,", "2031"), ("July 3,", "2030"))):
+            c.drawRightString(x, 690, day)
+            c.drawRightString(x, 680, year)
+        y = 664
+        for label, *vals in (("Revenues", "12,734", "27,742", "31,015", "53,402"),
+                             ("Cost of sales", "3,237", "8,648", "8,122", "18,632"),
+                             ("Net income", "2,327", "9,906", "7,870", "17,769")):
+            c.drawString(72, y, label)
+            for x, v in zip(cols, vals):
+                c.drawRightString(x, y, v)
+            y -= 14
+
+    doc, _ = _read(_pdf(draw), "income.pdf", "x")
+    rows = {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
+    header = parse_header(rows["Net income 2,327 9,906 7,870 17,769"].header)
+    assert [" ".join(c.split()) for c in header.columns] == [
+        "Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
+        "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
+    assert "MILLIONS" in header.context

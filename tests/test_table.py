@@ -134,3 +134,41 @@ def test_a_fiscal_year_named_for_another_year_than_its_date_is_read_by_the_date(
     assert best_columns(q, cols) == [0]
     years = ["52 Weeks Ended January 29, 2030", "13 Weeks Ended January 29, 2030"]
     assert best_column("What were net sales in the fourth quarter ended January 29, 2030?", years) == 1
+
+
+RETAILER = """Lakeshore Outfitters, Inc. quarterly report for the second quarter of fiscal 2032.
+Our fiscal 2032 second quarter ended August 2, 2031. Revenue in the second quarter of fiscal 2032 rose 4%
+against the second quarter of fiscal 2031. For fiscal 2032 we expect growth; fiscal 2031 was a weak year.
+Fiscal 2032 began on February 2, 2031. In fiscal 2032 we opened 12 stores; in fiscal 2031 we opened 9.
+Balance sheet dates: August 2, 2031, August 3, 2030 and February 1, 2031. The quarter ended August 2, 2031
+compares with the quarter ended August 3, 2030.
+"""
+
+
+def test_a_documents_fiscal_calendar_is_read_from_the_years_it_names_beside_its_dates():
+    from rag.read.fiscal import calendar_of
+
+    cal = calendar_of(RETAILER)
+    # a 52-week quarter ending August 2 closes July's period, which falls in the next fiscal year
+    assert (cal.month, cal.offset) == (7, 1)
+    assert cal.fiscal_year(8, 3, 2030) == 2031 and cal.fiscal_year(2, 1, 2031) is None
+    # fiscal years named for the calendar year: nothing to mark (a plain year already reads right)
+    same = RETAILER.replace("fiscal 2031", "fiscal 2030").replace("fiscal 2032", "fiscal 2031")
+    assert calendar_of(same) is None
+    assert calendar_of("Revenue for the quarter ended August 2, 2031 and August 3, 2030.") is None  # no fiscal years
+
+
+def test_a_fiscal_year_asked_reads_the_column_its_calendar_marks():
+    """Columns print dates; the document's calendar marks their fiscal years, so "the second quarter of
+    fiscal 2031" is the column of August 3, 2030, and a calendar year still reads the date."""
+    from rag.read.fiscal import calendar_of, label_columns
+    from rag.read.table import figure, header_text
+
+    header = label_columns(header_text("Statements of income (in millions)", [
+        "Three Months Ended August 2, 2031", "Three Months Ended August 3, 2030"]), calendar_of(RETAILER))
+    assert header.endswith("August 3, 2030 (fiscal 2031)")
+    row = "Revenue $ 2,410 $ 2,318"
+    assert figure("What was revenue in the second quarter of fiscal 2031?", header, row) == \
+        "Revenue: $2,318 million, for the three months ended August 3, 2030 (fiscal 2031)"
+    assert figure("What was revenue in the second quarter of fiscal 2032?", header, row).startswith("Revenue: $2,410")
+    assert figure("What was revenue for the quarter ended August 2031?", header, row).startswith("Revenue: $2,410")

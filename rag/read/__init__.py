@@ -97,6 +97,13 @@ def read_document(path: str | Path, source: str | None = None, max_bytes: int = 
     from dataclasses import replace
 
     from .filing import filing_title
+    from .fiscal import calendar_of, label_columns
 
     title = filing_title(doc.text)  # a filing's cover says what it is better than its metadata
-    return replace(doc, metadata=replace(doc.metadata, title=title)) if title else doc
+    if title:
+        doc = replace(doc, metadata=replace(doc.metadata, title=title))
+    cal = calendar_of(doc.text) if any(b.header for b in doc.blocks) else None
+    if cal:  # table columns say which fiscal year their dates fall in, where the text names other years
+        doc = replace(doc, blocks=tuple(replace(b, header=label_columns(b.header, cal)) if b.header else b
+                                        for b in doc.blocks))
+    return doc

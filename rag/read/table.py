@@ -31,6 +31,7 @@ _SPAN = {"three": "three months", "quarter": "three months", "q1": "three months
          "nine": "nine months", "twelve": "twelve months"}
 _AMOUNT_END = re.compile(r"[$€£]\s?\(?[\d,.]+\)?(?:\s+\(?-?[\d.]+\s?%\)?)?$")
 _WEEKS = {"13": "three months", "26": "six months", "39": "nine months", "52": "year", "53": "year"}
+_DATED = re.compile(r"\b(?:%s)\.?\s+\d{1,2},?\s+((?:19|20)\d\d)\b" % "|".join(_MONTHS), re.I)
 
 
 @dataclass(frozen=True)
@@ -154,22 +155,22 @@ def period_terms(text: str) -> dict:
     """The period words of `text`: years (fiscal "FY23" as 2023), months, days of the month, and
     spans ("three months", "six months", "year")."""
     t = text.lower()
-    years = set(_YEAR.findall(t))
-    for y in _FY.findall(t):
-        years.add(y if len(y) == 4 else "20" + y)
+    fiscal = {y if len(y) == 4 else "20" + y for y in _FY.findall(t)}
+    # a dated column marked with its fiscal year ("July 30, 2022 (fiscal 2023)", `rag.read.fiscal`):
+    # the date's year is its calendar year, the mark its fiscal one
+    marked = bool(fiscal and _DATED.search(text))
+    years = set(_YEAR.findall(_FY.sub(" ", t) if marked else t)) | (set() if marked else fiscal)
     months = {m for m in _MONTHS if re.search(rf"\b{m}\b", t)}
     months |= {_MONTH_ABBR[a] for a in re.findall(r"\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\b", t)
                if a in _MONTH_ABBR}
     days = set(re.findall(r"\b([0-3]?\d),?\s+(?:19|20)\d\d\b", t))
     spans = {v for k, v in _SPAN.items() if re.search(rf"\b{k}\b", t)}
     spans |= {_WEEKS[w] for w in re.findall(r"\b(13|26|39|52|53)[\s-]+weeks?\b", t)}  # retailers' 4-4-5 calendars
-    if re.search(r"\b(?:full\s+year|year\s+ended|annual|twelve\s+months)\b", t) or not spans and (
+    if re.search(r"\b(?:full\s+year|year\s+ended|annual|twelve\s+months)\b", t) or not spans and not marked and (
             re.search(r"\bfiscal\s+year\b", t) or _FY.search(t)):  # "second quarter of fiscal 2024" is a quarter
         spans.add("year")
-    return {"years": frozenset(years), "months": frozenset(months), "days": frozenset(days), "spans": frozenset(spans)}
-
-
-_DATED = re.compile(r"\b(?:%s)\.?\s+\d{1,2},?\s+((?:19|20)\d\d)\b" % "|".join(_MONTHS), re.I)
+    return {"years": frozenset(years), "months": frozenset(months), "days": frozenset(days), "spans": frozenset(spans),
+            "fiscal": frozenset(fiscal)}
 
 
 def question_periods(question: str) -> dict:
@@ -214,7 +215,10 @@ def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
     scores = []
     for col in columns:
         c = period_terms(col)
-        s = 4 * len(q["years"] & c["years"]) - 4 * bool(q["years"] and c["years"] and not q["years"] & c["years"])
+        if q["fiscal"] and c["fiscal"]:  # a fiscal year asked of a column marked with its own
+            s = 4 if q["fiscal"] & c["fiscal"] else -4
+        else:
+            s = 4 * len(q["years"] & c["years"]) - 4 * bool(q["years"] and c["years"] and not q["years"] & c["years"])
         s += 2 * len(q["months"] & c["months"]) + len(q["days"] & c["days"])
         # another month is another date: "as of January 29, 2022" is not read from "July 30, 2022" (the
         # year alone once picked it), though a year-only column still fits a dated question. Figures

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from ..table import CURRENCY, header_text
+from ..table import _UNIT, CURRENCY, header_text
 from .constants import _CAPTION, _TERMINAL
 from .rows import _Row, _near
 
@@ -110,6 +110,11 @@ def _split_over(cell: tuple[float, float, str], r: _Row, cols: list[tuple[float,
     return [(p[0][1], p[-1][2], " ".join(w for w, _, _ in p)) for p in pieces]
 
 
+def _unit_line(r: _Row) -> bool:
+    """A short line that gives the table's unit: "(MILLIONS)", "($ in thousands, except per share data)"."""
+    return len(r.text.split()) <= 8 and bool(_UNIT.search(r.text))
+
+
 def _header(head: list[_Row], data: list[_Row]) -> tuple[str, list[str]]:
     """`rag.read.table.header_text` of a table: rows over the value columns label them (a cell over
     several columns labels each: "Three Months Ended" over two dates); the other rows above (title,
@@ -182,9 +187,15 @@ def _tables(rows: list[_Row]) -> None:
             r = rows[k]
             nxt = above[0] if above else run[0]
             toks = r.text.split()
-            if (r.kind in ("text", "heading") and not r.edge and r.geo and len(toks) >= 2 and len(toks) <= 20
-                    and not _TERMINAL.search(r.text) and not _CAPTION.match(r.text)
-                    and _near(r, nxt) and abs(r.size - nxt.size) <= 1.5):
+            # a unit line in smaller type beside the column labels ("(MILLIONS, EXCEPT PER SHARE DATA)" at
+            # the height of "July 2,") is passed over for size and nearness, so the "Three Months Ended Six
+            # Months Ended" row above it still labels the columns (Pfizer's statements read every column
+            # as a bare date, a quarter and a half year alike)
+            ref = next((x for x in above if not _unit_line(x)), run[0])
+            if (r.kind in ("text", "heading") and not r.edge and r.geo and len(toks) >= 1 + (not _unit_line(r))
+                    and len(toks) <= 20 and not _TERMINAL.search(r.text) and not _CAPTION.match(r.text)
+                    and (_near(r, nxt) or (_unit_line(r) or _unit_line(nxt)) and _near(r, nxt, up=True))
+                    and (_unit_line(r) or abs(r.size - ref.size) <= 1.5)):
                 above.insert(0, r)
                 k -= 1
             else:
