@@ -36,6 +36,9 @@ _QUESTION_START = re.compile(r"^(?:(?:for|in|on|at|by|from|to|with|since|until|d
 _WH = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how(?:\s+(?:much|many|large|big|long|old|far|often))?)"
                  r"\b\s*", re.IGNORECASE)
 _AUX = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b\s*", re.IGNORECASE)
+_REASON = re.compile(r"\bthe\s+(?:(?:main|primary|key|biggest|major|chief)\s+)?(reasons?|causes?|drivers?|factors?)\b"
+                     r"(?!\s+(?:for|of|behind|why|that|to)\b)", re.I)  # "What was the main reason?": for what
+_CHANGE_NOUN = {"grow": "growth", "improve": "improvement"}
 _CHANGE = re.compile(r"\b(the|this|that)\s+(increase|decrease|rise|fall|drop|decline|growth|change|improvement|"
                      r"difference|gain|loss|shift|jump|reduction|slowdown)\b(?!\s+(?:in|of|to|from|for)\b)", re.I)
 
@@ -46,11 +49,13 @@ _MONTHS["sept"] = 9
 _MONTH = r"(?:" + "|".join(sorted((m for m in _MONTHS), key=len, reverse=True)) + r")\.?"
 _DATE = re.compile(rf"\b({_MONTH})\s+(?:(\d{{1,2}}),?\s+)?((?:19|20)\d{{2}})\b", re.IGNORECASE)
 _ORD = ["first", "second", "third", "fourth"]
+_FISCAL_YEAR = re.compile(r"\b(?:fiscal\s+(?:year\s+)?|FY\s*'?)(?:(?:19|20)\d{2}|\d{2})\b", re.IGNORECASE)
 _PERIOD = re.compile(
     rf"(?:the\s+)?(?:(?:three|six|nine|twelve|3|6|9|12)[- ]months?|(?:fiscal\s+)?quarter|(?:fiscal\s+)?year|period|"
     rf"half(?:[- ]year)?)\s+end(?:ed|ing)\s+{_MONTH}\s+(?:\d{{1,2}},?\s+)?(?:19|20)\d{{2}}"
     r"|(?:the\s+)?(?:first|second|third|fourth)\s+(?:fiscal\s+)?(?:quarter|half)\s+(?:of\s+)?(?:(?:the\s+)?(?:fiscal|FY)\s*"
     r"(?:year\s+)?)?(?:19|20)\d{2}"
+    rf"|(?:the\s+)?{_MONTH}\s+(?:19|20)\d{{2}}\s+(?:quarter|half|year)\b"  # "the June 2023 quarter"
     r"|\bQ[1-4]\s*(?:FY\s*)?'?(?:(?:19|20)\d{2}|\d{2})\b"
     r"|\b(?:fiscal\s+(?:year\s+)?|FY\s*)(?:(?:19|20)\d{2}|\d{2})\b"
     r"|\b(?:19|20)\d{2}\b", re.IGNORECASE)
@@ -96,7 +101,7 @@ class Resolved:
 
 def is_follow_up(question: str) -> bool:
     return bool(_CONTINUE.match(question) or _ANAPHOR.search(question) or _CHANGE.search(question)
-                or len(terms.content_terms(question)) < 2)
+                or _REASON.search(question) or len(terms.content_terms(question)) < 2)
 
 
 def resolve(question: str, history: History | None) -> Resolved:
@@ -127,20 +132,39 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
         # increase?" asks for Gaming's figure, not for what drove it
         base = next((q for q in reversed(asked) if not _EXPLAINS.search(q)), asked[-1])
         return _ellipsis((about.group(1) if about else body).rstrip(" ?.!"), base)
-    return _references(body, asked[-1], prev_answer)
+    previous = asked[-1]
+    if len(asked) >= 2 and (_CHANGE.search(body) or _REASON.search(body) or _EXPLAINS.search(body)) \
+            and _PERIOD.sub("", asked[-1]) == _PERIOD.sub("", asked[-2]) != asked[-1]:
+        # the last two turns asked one figure for two periods ("... in 2023?", "And a year earlier?"):
+        # "What drove the decrease?" asks about the change, which happened in the later of the two
+        previous = max(asked[-2:], key=lambda q: max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0))
+    return _references(body, previous, prev_answer)
 
 
 def _ellipsis(fragment: str, previous: str) -> str:
     """The previous question with the fragment put in place of what it replaces."""
     out, rest = previous, fragment
-    for rx, op in _RELATIVE:
-        m = rx.search(rest)
+    fiscal, p = _FISCAL_YEAR.search(rest), _PERIOD.search(out)
+    fiscal = fiscal if fiscal and p and _DATE.search(p.group(0)) else None
+    if fiscal:
+        # "What about the first six months of fiscal 2024?" after "... ended July 29, 2023": a fiscal year
+        # is not a calendar one (Best Buy's fiscal 2024 began in February 2023), so the period is asked
+        # in the follow-up's own words, not computed from the date ("six months ended July 2024")
+        rel = next((m for m in (rx.search(rest[:fiscal.start()]) for rx, _ in _RELATIVE) if m
+                    and re.fullmatch(r"\s*(?:of|in|for|during)?\s*", rest[m.end():fiscal.start()], re.I)), None)
+        start = rel.start() if rel else fiscal.start()
+        out = out[:p.start()] + rest[start:fiscal.end()] + out[p.end():]
+        rest = rest[:start] + rest[fiscal.end():]
+    moved = set()  # one shift of the date and one of the span: "the first six months of the prior year"
+    for rx, op in (() if fiscal else _RELATIVE):
+        kind = op[0] == "months"
+        m = None if kind in moved else rx.search(rest)
         if m:
+            moved.add(kind)
             shifted = _shift_period(out, op)
             if shifted is not None:
                 out, rest = shifted, (rest[:m.start()] + rest[m.end():])
-            break
-    m = _PERIOD.search(rest)
+    m = None if fiscal else _PERIOD.search(rest)
     if m:  # an explicit period ("And in 2022?", "For fiscal 2023?") takes the previous one's place
         p = _PERIOD.search(out)
         year, old = re.search(r"(?:19|20)\d{2}", m.group(0)), p and re.search(r"(?:19|20)\d{2}", p.group(0))
@@ -182,6 +206,14 @@ def _chunks(question: str) -> list[tuple[int, int]]:
             cur = (cur[0], b) if cur else (a, b)
     if cur:
         spans.append(cur)
+    if aux and aux.group(0).strip().lower() in ("do", "does", "did") and len(spans) == 1:
+        # "What do natural killer cells destroy?": the last word is the verb, not part of the noun phrase
+        # (one run of words to the end; in "What does X score on MMLU in the 5-shot setting?" the verb
+        # came earlier)
+        a, b = spans[-1]
+        last = re.search(r"\s+\S+$", question[a:b])
+        if last and not question[b:].strip(" ?.!") and not question[a + last.start():b].strip()[:1].isupper():
+            spans[-1] = (a, a + last.start())
     return spans
 
 
@@ -229,19 +261,21 @@ def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | No
     acronym = bool(re.search(r"\b[A-Z]{2,}\b", fragment))
     spans = sorted(spans, key=lambda s: acronym != bool(
         re.search(r"\b[A-Z]{2,}\b", previous[s[0] + _owner(previous[s[0]:s[1]]):s[1]])))  # "MGM's" owns
-    for a, b in spans:
+    for a, b in spans if proper else ():
         chunk = previous[a:b]
         own = _owner(chunk)
         words = list(re.finditer(r"\S+", chunk[own:]))
         caps = [w for w in words if w.group(0)[:1].isupper()]
-        if proper and caps:  # a name for a name: "Gaming" for "Data Center" in "Data Center revenue"
+        if caps:  # a name for a name: "Gaming" for "Data Center" in "Data Center revenue"
             run = [caps[-1]]  # the last run of capitalised words: "England" in "Normans under William invade England"
             for w in reversed(caps[:-1]):
                 if chunk[own:][w.end():run[0].start()].strip():
                     break
                 run.insert(0, w)
             return previous[:a + own + run[0].start()] + fragment + previous[a + own + run[-1].end():]
-        if proper and own and not caps:  # "Best Buy's revenues" + "Domestic" -> "Best Buy's Domestic revenues"
+    for a, b in spans if proper else ():  # no name to take the place of: before an owned noun
+        own = _owner(previous[a:b])
+        if own:  # "Best Buy's revenues" + "Domestic" -> "Best Buy's Domestic revenues"
             return previous[:a + own] + fragment + " " + previous[a + own:]
     if proper:  # the previous question names nothing like it: the name goes before the first noun phrase
         a = spans[0][0] + _owner(previous[spans[0][0]:spans[0][1]])
@@ -331,7 +365,7 @@ def _topic(question: str) -> str:
     """What a question is about, as a noun phrase: "the steam engine" in "When was the steam engine
     invented?" and "Who invented the steam engine?"; "Data Center revenue for the three months ended
     July 30, 2023" in "What was Data Center revenue for ...?"."""
-    q = question.strip().rstrip("?. ")
+    q = re.sub(r"\s*\([^()]*\)", "", question).strip().rstrip("?. ")  # a topic put beside it earlier
     head = _WH.match(q)
     rest = q[head.end():] if head else q
     # "How much power did the reactor produce": the question's own noun comes before its verb
@@ -341,15 +375,26 @@ def _topic(question: str) -> str:
         rest = rest[aux.end():]
     elif head:  # "Who invented X": the word after the question word is the verb
         rest = re.sub(r"^\S+\s*", "", rest)
+    # the period it ends with stays at its end: "How much did X decrease in the second quarter of 2023"
+    # is about "X in the second quarter of 2023", its verb is the word before the period
+    period = re.search(rf"\s+(?:(?:in|for|during|over|of)\s+)?(?:{_PERIOD.pattern})$", rest, re.IGNORECASE)
+    tail = rest[period.start():] if period and period.start() > 0 else ""
+    rest = rest[:len(rest) - len(tail)]
     rest = re.sub(r"\s+(?:for|to|from|with|about|of|on|in|by|at)$", "", rest, flags=re.IGNORECASE)
     words = rest.split()
     if aux and aux.group(1).lower() in ("do", "does", "did") and len(words) > 1:
         words = words[:-1]  # "What does BERT stand for": after do/does/did the last word is the verb
     else:  # "When was the lighthouse first built": a participle (and its adverb) ends it
         while len(words) > 1 and (re.fullmatch(r"[a-z]+(?:ed|en)", words[-1]) or words[-1] in terms.PAST_FORMS
-                                  or words[-1] in ("first", "last", "originally", "initially", "finally")):
+                                  or words[-1] in _ADVERBS):
             words = words[:-1]
-    return " ".join(words)
+    return " ".join(words) + tail
+
+
+# adverbs that stand between a question's subject and its participle ("What was it mostly used for?")
+_ADVERBS = frozenset("first last originally initially finally mostly mainly primarily largely chiefly usually "
+                     "often commonly typically generally widely frequently also still already ever never "
+                     "eventually later subsequently officially formally actually".split())
 
 
 def _person(text: str) -> str:
@@ -364,6 +409,12 @@ def _references(body: str, previous: str, prev_answer: str) -> str:
     change = _CHANGE.search(out)
     if change and topic:
         out = out[:change.end()] + f" in {_strip_article(topic)}" + out[change.end():]
+    elif topic and (reason := _REASON.search(out)):  # "What was the main reason?" for what the question asked
+        verb = re.search(r"\b(?:do|does|did)\b.*?\b(increase|decrease|rise|fall|decline|grow|drop|change|improve)\b",
+                         previous, re.IGNORECASE)
+        what = f"the {_CHANGE_NOUN.get(verb.group(1).lower(), verb.group(1).lower())} in " if verb else ""
+        out = out[:reason.end()] + f" for {what}{_strip_article(topic)}" + out[reason.end():]
+        change = reason
     person = _person(prev_answer.split(". ")[0]) or _person(previous[1:])
     plural = _plural(previous) or topic
 

@@ -53,6 +53,50 @@ def test_a_retail_quarter_a_year_earlier_keeps_month_and_year_not_a_guessed_day(
     assert standalone("And a year earlier?", q) == "What were net sales for the three months ended August 2023?"
 
 
+def test_a_span_and_a_year_named_together_both_move():
+    assert standalone("And the first half of the prior year?", REVENUE) == \
+        "What was Harbour revenue for the six months ended June 30, 2023?"
+
+
+def test_a_fiscal_year_after_a_dated_period_is_asked_in_the_follow_ups_words():
+    """A fiscal year is not a calendar year (a retailer's fiscal 2032 may end in January 2032 or 2033),
+    so it is not computed from the date before it."""
+    q = "What were net sales for the three months ended August 2, 2031?"
+    assert standalone("What about the first six months of fiscal 2032?", q) == \
+        "What were net sales for the first six months of fiscal 2032?"
+    assert standalone("And for fiscal 2031?", q) == "What were net sales for fiscal 2031?"
+
+
+def test_a_month_named_quarter_is_a_period():
+    q = "What were Tidewater's net sales for fiscal 2031?"
+    assert standalone("And in the March 2031 quarter?", q) == "What were Tidewater's net sales for the March 2031 quarter?"
+
+
+def test_the_reason_asked_without_its_object_gets_what_changed():
+    q = "How much did Tidewater's freight costs increase in the third quarter of 2031?"
+    assert standalone("What was the main reason?", q) == \
+        "What was the main reason for the increase in Tidewater's freight costs in the third quarter of 2031?"
+
+
+def test_a_do_questions_verb_stays_when_its_subject_is_replaced():
+    assert standalone("And barn owls?", "What do tawny owls hunt?") == "What do barn owls hunt?"
+
+
+def test_a_name_replaces_a_name_before_it_is_set_beside_an_owned_noun():
+    q = "What share of Gull's training data comes from Wikipedia?"
+    assert standalone("What about GitHub?", q) == "What share of Gull's training data comes from GitHub?"
+
+
+def test_a_change_after_two_periods_is_asked_of_the_later_one():
+    q = "What were Tidewater's net sales in the second quarter of 2031?"
+    assert standalone("What drove the decrease?", q, "And for the same quarter a year earlier?") == \
+        "What drove the decrease in Tidewater's net sales in the second quarter of 2031?"
+
+
+def test_an_adverb_before_the_participle_is_no_part_of_the_topic():
+    assert standalone("How did it work?", "What was the tide mill mostly used for?") == "How did the tide mill work?"
+
+
 def test_named_quarters_and_fiscal_years_shift_too():
     q = "What was diluted EPS in the second quarter of fiscal 2024?"
     assert standalone("And the prior quarter?", q) == "What was diluted EPS in the first quarter of fiscal 2024?"
