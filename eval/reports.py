@@ -107,6 +107,25 @@ def value_in(answer: str, value: str) -> bool:
     return re.search(rf"(?<![\d.,]){v}(?![\d]|[.,]\d)", answer.replace("$ ", "$")) is not None
 
 
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def scaled_in(answer: str, value: str, unit: str) -> bool:
+    """The figure stated at another scale: "$2,729,388 thousand" for 2,729.4 (USD millions), within the
+    rounding of the printed figure (a rounded "$9.6 billion" is not the printed 9,583 million)."""
+    scale = next((v for k, v in _SCALES.items() if k in unit.lower()), None)
+    num = value.strip().strip("()$%").replace(",", "").replace(" ", "")
+    if scale is None or not re.fullmatch(r"\d+(?:\.\d+)?", num):
+        return False
+    decimals = len(num.partition(".")[2])
+    gold, tol = float(num) * scale, 0.5 * 10 ** -decimals * scale
+    for m in re.finditer(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion)s?\b", answer, re.I):
+        if _SCALES[m.group(2).lower()] != scale and \
+                abs(float(m.group(1).replace(",", "")) * _SCALES[m.group(2).lower()] - gold) <= tol:
+            return True
+    return False
+
+
 def unit_in(answer: str, unit: str) -> bool:
     words = _UNIT_WORDS.get(unit.strip().lower())
     return True if not words else any(w in answer.lower() for w in words)
@@ -174,8 +193,10 @@ def score(system, items: list[dict], toc: set[tuple[str, int]]) -> tuple[dict, l
                "page_at_5": any(src == it["doc"] and p in it["pages"] for src, p in hits),
                "contents_cited": contents_cited(cites, toc), "answer": text[:400]}
         if it["set"] == "figures":
-            rec["value"] = value_in(text, it["value"])
-            rec["value_unit_period"] = rec["value"] and unit_in(text, it["unit"]) and period_in(text, it["period"])
+            scaled = scaled_in(text, it["value"], it["unit"])
+            rec["value"] = value_in(text, it["value"]) or scaled
+            rec["value_unit_period"] = rec["value"] and (unit_in(text, it["unit"]) or scaled) \
+                and period_in(text, it["period"])
         recs.append(rec)
     return {"ingest_s": round(ingest_s, 1)}, recs
 

@@ -74,3 +74,14 @@ def test_abstention_and_percentile_and_ratio():
     assert M.percentile([3, 1, 2], 50) == 2 and M.percentile([0, 10], 95) == 9.5
     assert math.isnan(M.percentile([], 50))
     assert M.ratio(2, 1) == 2 and math.isnan(M.ratio(1, 0)) and math.isnan(M.ratio(None, 1))
+
+
+def test_a_figure_counts_when_stated_at_another_scale_within_its_printed_rounding():
+    from eval.reports import scaled_in, value_in
+
+    assert value_in("Revenue: $9,583 million", "9,583") and not value_in("Revenue: $19,583 million", "9,583")
+    assert scaled_in("Net sales: $2,729,388 thousand", "2,729.4", "USD millions")
+    assert scaled_in("sales of 9,583 million", "9.6", "USD billions")
+    assert not scaled_in("revenue of $9.6 billion", "9,583", "USD millions")  # rounded: not the printed figure
+    assert not scaled_in("Net sales: $2,729,388 thousand", "2,729.4", "percent")
+    assert not scaled_in("Net sales: $2,729 million", "2,729.4", "USD millions")  # same scale: value_in's job
