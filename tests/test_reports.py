@@ -31,8 +31,10 @@ def _filing() -> bytes:
     c = canvas.Canvas(buf, pagesize=letter)
     # page 1: a table of contents with dot leaders
     c.setFont("Helvetica-Bold", 12)
+    c.drawString(72, 738, "HARBOUR CRANES FORM 10-Q FOR THE QUARTER ENDED MARCH 31, 2031")
     c.drawString(72, 720, "TABLE OF CONTENTS")
     c.setFont("Helvetica", 10)
+    c.drawRightString(540, 705, "Page")
     y = 690
     for item, title, page in CONTENTS:
         c.drawString(72, y, item)
@@ -91,6 +93,8 @@ def test_contents_lines_are_not_content(filing):
     assert "Net revenue grew because the harbour handled more container ships than a year before." in texts
     for _, title, _ in CONTENTS:
         assert not any(title in t for t in texts), title
+    # nor the contents page's own title lines and column head
+    assert not any(t in ("TABLE OF CONTENTS", "Page") or "FORM 10-Q FOR THE QUARTER" in t for t in texts)
     assert doc.text.count("Controls and Procedures") == 1  # still in the source text: only left out of the blocks
 
 

@@ -19,6 +19,8 @@ _CONTENTS_ENTRY = re.compile(r"^(?=(?:.*[A-Za-z]{3}){2})(?:(?:item|note|part)\s+
 _TITLE_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d\d,?"
                          r"|\b(?:19|20)\d\d\b(?=.*\D\s*\d{1,3}$)", re.I)
 CONTENTS_MIN = 6  # entries on a page before it counts as a table of contents
+_NAVIGATION = re.compile(r"^(?:(?:part|item|note)\s+[\dIVX]{1,4}[A-Z]?\.?(?:\s+[^.]{0,60}?\s+pages?)?|pages?(?:\s+no\.?)?"
+                         r"|n/a\s*=.*|\d{1,3})$", re.I)
 
 
 def _edge_key(text: str) -> str:
@@ -148,9 +150,22 @@ def _mark_contents(rows: list[_Row]) -> None:
     if sum(b >= a for a, b in zip(nums, nums[1:])) < 0.7 * (len(nums) - 1):
         return
     first, last = entries[0][0], entries[-1][0]
+    # the page's own title lines right above the first entry ("BEST BUY FISCAL 2023 FORM 10-K", "TABLE OF
+    # CONTENTS") are navigation too: one was cited as the answer to a question on share buybacks
+    while first > 0 and _title_like(live[first - 1].text):
+        first -= 1
     for r in live[first:last + 1]:
-        if _contents_entry(r.text) or (len(r.text.split()) <= 14 and not _TERMINAL.search(r.text)):
+        if _contents_entry(r.text) or _title_like(r.text):
             r.kind = "contents"
+    # an entry's pieces set in columns of their own ("Item 1." | "Financial Statements" | "4"), and the
+    # column heads ("Page No."), wherever the reading order puts them
+    for r in live:
+        if _NAVIGATION.match(" ".join(r.text.split())):
+            r.kind = "contents"
+
+
+def _title_like(text: str) -> bool:
+    return len(text.split()) <= 14 and not _TERMINAL.search(text)
 
 
 def _contents_entry(text: str):
