@@ -516,3 +516,34 @@ def test_a_unit_line_in_small_type_beside_the_column_labels_does_not_cut_them_fr
         "Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
         "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
     assert "MILLIONS" in header.context
+
+
+def test_a_statements_title_and_unit_line_set_apart_above_its_columns_name_its_rows():
+    """"CONSOLIDATED STATEMENTS OF OPERATIONS" over "(in millions, except per share data)", a gap, then
+    the column labels in smaller type: the rows still carry the title and the unit."""
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 740, "Our results for the year are set out below in the usual form of the statements.")
+        c.drawString(250, 712, "CONSOLIDATED STATEMENTS OF OPERATIONS")
+        c.drawString(262, 700, "(in millions, except per share data)")
+        c.setFont("Helvetica", 7.5)
+        c.drawCentredString(445, 664, "Year Ended December 31,")
+        cols = (360, 450, 540)
+        for x, year in zip(cols, ("2029", "2030", "2031")):
+            c.drawRightString(x, 654, year)
+        c.setFont("Helvetica", 9)
+        y = 638
+        for label, *vals in (("Net product sales", "79,268", "94,665", "118,573"),
+                             ("Net service sales", "27,738", "41,322", "59,293"),
+                             ("Total net sales", "107,006", "135,987", "177,866")):
+            c.drawString(72, y, label)
+            for x, v in zip(cols, vals):
+                c.drawRightString(x, y, v)
+            y -= 14
+
+    doc, _ = _read(_pdf(draw), "statements.pdf", "x")
+    rows = {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
+    header = parse_header(rows["Total net sales 107,006 135,987 177,866"].header)
+    assert "in millions" in header.context and "STATEMENTS OF OPERATIONS" in header.context
+    assert "usual form" not in header.context  # the sentence above is not the table's title
+    assert [" ".join(c.split()) for c in header.columns][-1].endswith("2031")

@@ -19,6 +19,7 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
 _LOWER_WORD = re.compile(r"^[a-z][a-z'’-]{2,}[,.;:]?$")
 LABEL_GAP = 0.6  # font sizes: wider than a word space (~0.25), narrower than a cell gap
+TITLE_ROWS = 3  # rows above a table's labels searched for its unit line (`_title_above`)
 HEAD_ROWS = 5  # at most this many rows above a table's first figures are its title, unit line and column headers
 
 
@@ -113,6 +114,27 @@ def _split_over(cell: tuple[float, float, str], r: _Row, cols: list[tuple[float,
 def _unit_line(r: _Row) -> bool:
     """A short line that gives the table's unit: "(MILLIONS)", "($ in thousands, except per share data)"."""
     return len(r.text.split()) <= 8 and bool(_UNIT.search(r.text))
+
+
+def _title_above(rows: list[_Row], k: int, first: _Row) -> str:
+    """A statement's title and unit line set apart above its column labels ("CONSOLIDATED STATEMENTS OF
+    OPERATIONS" over "(in millions, except per share data)", a gap, then "Year Ended December 31,"):
+    the unit line within TITLE_ROWS rows above, on the same page, with the headings between; "" when
+    a sentence, a table row or the page's top comes first. Amazon's statements named no unit."""
+    found: list[_Row] = []
+    for r in reversed(rows[max(0, k - TITLE_ROWS + 1):k + 1]):
+        if r.edge:
+            continue
+        if r.page != first.page or r.kind not in ("text", "heading") or len(r.text.split()) > 12 \
+                or _TERMINAL.search(r.text):
+            break
+        found.insert(0, r)
+        if _unit_line(r):
+            while k - len(found) >= 0 and len(found) < TITLE_ROWS and (t := rows[k - len(found)]).page == first.page \
+                    and not t.edge and (t.kind == "heading" or t.text.isupper() and len(t.text.split()) <= 12):
+                found.insert(0, t)  # the statement's title over its unit line
+            return " ".join(x.text for x in found)
+    return ""
 
 
 def _header(head: list[_Row], data: list[_Row]) -> tuple[str, list[str]]:
@@ -217,6 +239,8 @@ def _tables(rows: list[_Row]) -> None:
         if k >= 0 and (_CAPTION.match(rows[k].text) or rows[k].kind == "heading" or rows[k].text.rstrip().endswith(":")) \
                 and not rows[k].edge and _near(rows[k], table[0]):
             context = f"{rows[k].text} {context}".strip()
+        elif columns and not _UNIT.search(context):
+            context = f"{_title_above(rows, k, table[0])} {context}".strip()
         group = ""  # a row without figures inside the table labels the rows under it ("Other income (expense):")
         for r in table:
             if r in head:
