@@ -20,6 +20,7 @@ from .errors import InvalidQuestionError, RagError
 from .filters import Filters
 from .followup import normalize_history, resolve
 from .ingest import Ingestor, ProgressFn, scan
+from .dense import DenseIndex
 from .lexical import LexicalIndex
 from .read import Document
 from .read.worker import Limits, Reader
@@ -64,6 +65,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._manifest: dict[str, FileRecord] | None = None
         self._lexical: LexicalIndex | None = None
+        self._dense: DenseIndex | None = None
         self._generation = -1
         self._doc_metas: tuple[int, dict[str, dict]] = (-2, {})  # (generation, source -> metadata), for filters
         self.last_report: IngestReport | None = None  # of this object's latest ingest (why files were skipped)
@@ -106,10 +108,14 @@ class Assistant:
             gen = self.store.generation(fast=True)
             if gen != self._generation or self._manifest is None:
                 self._manifest = self.store.manifest()
+                ingestor = Ingestor(self.config, self.store, self.embedder)
                 lex = LexicalIndex.load(Path(self.config.index_dir) / "lexical")
                 if lex is None or lex.generation != gen:
-                    lex = Ingestor(self.config, self.store, self.embedder).rebuild_lexical(gen)
-                self._lexical, self._generation = lex, gen
+                    lex = ingestor.rebuild_lexical(gen)
+                dense = DenseIndex.load(Path(self.config.index_dir) / "dense") if ingestor.exact_search else None
+                if ingestor.exact_search and (dense is None or dense.generation != gen):
+                    dense = ingestor.rebuild_dense(gen)  # None above MAX_VECTORS: Chroma's HNSW answers
+                self._lexical, self._dense, self._generation = lex, dense, gen
             return self._manifest, self._lexical
 
     # -- questions --------------------------------------------------------------------------
@@ -166,7 +172,7 @@ class Assistant:
         manifest, lexical = self._ensure_ready()
         qvec = self.embedder.embed([query])[0]
         cands = hybrid_search(self.store, lexical, manifest, query, qvec, k, sentence_peek=sentence_peek,
-                              sources=sources)
+                              sources=sources, dense=self._dense)
         if sentences:
             cands = with_sentences(self.store, cands)
             cands = with_figure_rows(self.store, lexical, manifest, query, self._titles, cands, self._idf(), sources)

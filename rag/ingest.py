@@ -28,6 +28,7 @@ import numpy as np
 
 from .chunk import Chunk, LineIndex, chunk_document
 from .config import SUPPORTED_SUFFIXES, Config
+from .dense import DenseIndex
 from .documents import clean_uploads
 from .embed import Embedder, word_piece_tokenizer
 from .errors import DocumentError, IndexBusyError, IndexStateError, IngestCancelledError
@@ -183,6 +184,10 @@ class Ingestor:
             lex = LexicalIndex.load(self._lex_dir())
             if changed or lex is None or lex.generation != gen:
                 self.rebuild_lexical(gen)
+            if self.exact_search:
+                dense = DenseIndex.load(self._dense_dir())
+                if changed or dense is None or dense.generation != gen:
+                    self.rebuild_dense(gen)
         for name, why in skipped:
             log.warning("skipped %s: %s", name, why)
         return IngestReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(removed), tuple(sorted(unchanged_names)),
@@ -190,6 +195,18 @@ class Ingestor:
 
     def _lex_dir(self) -> Path:
         return Path(self.cfg.index_dir) / "lexical"
+
+    @property
+    def exact_search(self) -> bool:
+        """Whether questions search an exact copy of the vectors (`rag.dense`): embedded stores only; a
+        Chroma server keeps the vectors on its machine, and its HNSW answers."""
+        return not self.cfg.chroma_url
+
+    def _dense_dir(self) -> Path:
+        return Path(self.cfg.index_dir) / "dense"
+
+    def rebuild_dense(self, generation: int) -> DenseIndex | None:
+        return DenseIndex.build(self.store, self.store.manifest(), self._dense_dir(), generation)
 
     def rebuild_lexical(self, generation: int) -> LexicalIndex:
         manifest = self.store.manifest()

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense chunks + dense sentences (Chroma) + BM25 chunks, fused by weighted RRF.
+"""Hybrid retrieval: dense chunks + dense sentences (exact, `rag.dense`, or Chroma's HNSW) + BM25
+chunks, fused by weighted RRF.
 
 Our own fusion rather than llama-index's QueryFusionRetriever: its reciprocal-rank mode ignores
 retriever weights (which we tune on dev data), keys results by text hash, and adds per-query
@@ -19,6 +20,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from .dense import DenseIndex
 from .filters import where_sources
 from .lexical import LexicalIndex
 from .store import FileRecord, Record, Store, is_live, sentence_id
@@ -46,25 +48,38 @@ class Candidate:
         return Hit.of(self.record.span, self.score, self.record.id)
 
 
+def _nearest(store: Store, dense: DenseIndex | None, kind: str, vector: np.ndarray, n: int, where: dict | None,
+             sources: frozenset[str] | None) -> list[Record]:
+    """The n records of `kind` nearest `vector`, best first, each with its cosine as its score."""
+    if dense is None:
+        return store.query(kind, vector, n, where)
+    found = dense.search(kind, vector, n, sources)
+    records = {r.id: r for r in store.get(kind, [i for i, _ in found])}
+    return [replace(records[i], score=score) for i, score in found if i in records]
+
+
 def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], query: str,
                   vector: np.ndarray, k: int, weights: dict[str, float] = WEIGHTS,
-                  sentence_peek: int = 0, sources: frozenset[str] | None = None) -> list[Candidate]:
+                  sentence_peek: int = 0, sources: frozenset[str] | None = None,
+                  dense: DenseIndex | None = None) -> list[Candidate]:
     """The top k chunks by fused score, then (sentence_peek > 0) any lower chunk holding one of the
     top `sentence_peek` sentences of the dense sentence search: a single sentence that matches the
     question closely is worth offering to the answerer even when its chunk as a whole ranks low.
-    sources: only chunks of these files (None: all)."""
+    sources: only chunks of these files (None: all). dense: the exact vector index (`rag.dense`); None:
+    Chroma's HNSW."""
     if sources is not None and not sources:
         return []
     depth = max(4 * k, 20)
     where = None if sources is None else where_sources(sources)
-    dense = [r for r in store.query("chunks", vector, depth, where) if is_live(r.meta, manifest)]
-    sents = [r for r in store.query("sentences", vector, depth, where) if is_live(r.meta, manifest)]
+    near = [[r for r in _nearest(store, dense, kind, vector, depth, where, sources) if is_live(r.meta, manifest)]
+            for kind in ("chunks", "sentences")]
+    near_chunks, sents = near
     bm25 = [r for r in (lexical.search(query, depth, sources) if lexical else []) if is_live(r.meta, manifest)]
 
     fused: dict[str, float] = {}
     best_dense: dict[str, float] = {}
     records: dict[str, Record] = {}
-    for rank, r in enumerate(dense):
+    for rank, r in enumerate(near_chunks):
         fused[r.id] = fused.get(r.id, 0.0) + weights["dense"] / (RRF_K + rank + 1)
         best_dense[r.id] = max(best_dense.get(r.id, -1.0), r.score)
         records[r.id] = r
