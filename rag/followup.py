@@ -137,7 +137,7 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
             and _PERIOD.sub("", asked[-1]) == _PERIOD.sub("", asked[-2]) != asked[-1]:
         # the last two turns asked one figure for two periods ("... in 2023?", "And a year earlier?"):
         # "What drove the decrease?" asks about the change, which happened in the later of the two
-        previous = max(asked[-2:], key=lambda q: max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0))
+        previous = max(asked[-2:][::-1], key=lambda q: max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0))
     return _references(body, previous, prev_answer)
 
 

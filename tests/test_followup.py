@@ -91,6 +91,9 @@ def test_a_change_after_two_periods_is_asked_of_the_later_one():
     q = "What were Tidewater's net sales in the second quarter of 2031?"
     assert standalone("What drove the decrease?", q, "And for the same quarter a year earlier?") == \
         "What drove the decrease in Tidewater's net sales in the second quarter of 2031?"
+    # the same year twice: the period asked last
+    assert standalone("Why was it lower?", "What were Tidewater's net sales for fiscal 2031?",
+                      "And in the June 2031 quarter?") == "Why was Tidewater's net sales for the June 2031 quarter lower?"
 
 
 def test_an_adverb_before_the_participle_is_no_part_of_the_topic():
