@@ -36,8 +36,10 @@ _QUESTION_START = re.compile(r"^(?:(?:for|in|on|at|by|from|to|with|since|until|d
 _WH = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how(?:\s+(?:much|many|large|big|long|old|far|often))?)"
                  r"\b\s*", re.IGNORECASE)
 _AUX = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b\s*", re.IGNORECASE)
-_REASON = re.compile(r"\bthe\s+(?:(?:main|primary|key|biggest|major|chief)\s+)?(reasons?|causes?|drivers?|factors?)\b"
-                     r"(?!\s+(?:for|of|behind|why|that|to)\b)", re.I)  # "What was the main reason?": for what
+# "What was the main reason?": the reason for what the previous question asked; with anything after it
+# ("the key drivers of growth", "... in 2023") it is a question of its own
+_REASON = re.compile(r"\bthe\s+(?:(?:main|primary|key|biggest|major|chief)\s+)?(reasons?|causes?|drivers?|factors?)"
+                     r"(?=\s*[?.!]*\s*$)", re.I)
 _CHANGE_NOUN = {"grow": "growth", "improve": "improvement"}
 _CHANGE = re.compile(r"\b(the|this|that)\s+(increase|decrease|rise|fall|drop|decline|growth|change|improvement|"
                      r"difference|gain|loss|shift|jump|reduction|slowdown)\b(?!\s+(?:in|of|to|from|for)\b)", re.I)
