@@ -3,10 +3,11 @@
 Retailers and chip makers name fiscal years for another calendar year than their quarters end in:
 Best Buy's "second quarter of fiscal 2024" ended July 29, 2023, and Ulta's fiscal 2022 ended January
 28, 2023. Table columns print only the dates, so "the second quarter of fiscal 2023" read as the year
-2023 picked the column of July 29, 2023, a year off. A filing rarely states the link in one sentence
-(2 of 15 financebench filings do), but it names its current and prior fiscal years over and over
-next to columns dated in the same month of two consecutive years: the offset between the two
-(fiscal = calendar + k) is what makes the counts line up. Pure functions over the text.
+2023 picked the column of July 29, 2023, a year off. A filing seldom states the link in one sentence
+(Best Buy's 10-Q does once, "the second quarter of fiscal 2024 on July 29, 2023"; Ulta's release
+never), but it names its current and prior fiscal years over and over next to columns dated in the
+same month of two consecutive years: the offset between the two (fiscal = calendar + k) is what
+makes the counts line up. Pure functions over the text.
 """
 from __future__ import annotations
 
