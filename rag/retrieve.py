@@ -51,11 +51,7 @@ class Candidate:
 def _nearest(store: Store, dense: DenseIndex | None, kind: str, vector: np.ndarray, n: int, where: dict | None,
              sources: frozenset[str] | None) -> list[Record]:
     """The n records of `kind` nearest `vector`, best first, each with its cosine as its score."""
-    if dense is None:
-        return store.query(kind, vector, n, where)
-    found = dense.search(kind, vector, n, sources)
-    records = {r.id: r for r in store.get(kind, [i for i, _ in found])}
-    return [replace(records[i], score=score) for i, score in found if i in records]
+    return store.query(kind, vector, n, where) if dense is None else dense.nearest(kind, vector, n, sources)
 
 
 def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], query: str,

@@ -308,19 +308,20 @@ class Store:
                 yield Record(i, d, m)
             offset += len(res["ids"])
 
-    def iter_vectors(self, kind: str, page: int = 5000) -> Iterable[tuple[str, dict, list[float]]]:
-        """(id, metadata, vector) of every stored chunk or sentence (live or not), in pages."""
+    def iter_vectors(self, kind: str, page: int = 5000) -> Iterable[tuple[str, str, dict, list[float]]]:
+        """(id, text, metadata, vector) of every stored chunk or sentence (live or not), in pages."""
         offset = 0
         while True:
             try:
-                res = self._call(kind, "get", include=["metadatas", "embeddings"], limit=page, offset=offset)
+                res = self._call(kind, "get", include=["documents", "metadatas", "embeddings"], limit=page,
+                                 offset=offset)
             except Exception as e:
                 if "Nothing found on disk" not in str(e):  # no vector segment yet: nothing committed (`query`)
                     raise
                 return
             if not len(res["ids"]):
                 return
-            yield from zip(res["ids"], res["metadatas"], res["embeddings"])
+            yield from zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])
             offset += len(res["ids"])
 
     def live_documents(self, manifest: dict[str, FileRecord]) -> dict[str, tuple[dict, int]]:

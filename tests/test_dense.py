@@ -38,7 +38,7 @@ def test_search_gives_the_exact_nearest_records_by_cosine(two_builds, embedder):
     a = two_builds[0]
     for kind in ("chunks", "sentences"):
         stored = list(a.store.iter_vectors(kind))
-        vecs = np.asarray([v for _, _, v in stored], dtype=np.float32)
+        vecs = np.asarray([v for _, _, _, v in stored], dtype=np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         for q in QUESTIONS:
             v = embedder.embed([q])[0]
@@ -47,6 +47,10 @@ def test_search_gives_the_exact_nearest_records_by_cosine(two_builds, embedder):
             got = a._dense.search(kind, v, 4)
             assert [i for i, _ in got] == want
             assert [s for _, s in got] == pytest.approx(sorted(cos, reverse=True)[:4], abs=1e-5)
+            # the records come from the index's own copy, as Chroma holds them
+            near = a._dense.nearest(kind, v, 4)
+            held = {r.id: r for r in a.store.get(kind, want)}
+            assert [(r.id, r.text, r.meta) for r in near] == [(i, held[i].text, held[i].meta) for i in want]
 
 
 def test_two_builds_of_the_same_files_search_alike(two_builds, embedder):
