@@ -9,8 +9,9 @@ collection, or a Chroma server (where the vectors live on another machine), keep
 
 Built after each ingest from what Chroma holds, tagged with the store's generation, and persisted
 next to the store like the BM25 index (`rag.lexical`): a folder per generation, a pointer file
-swapped with os.replace, one writer at a time; a reader whose copy is older rebuilds it. Vectors are
-memory-mapped, so a cold start reads only the pointer and the ids.
+swapped with os.replace, one writer at a time; a reader whose copy is older rebuilds it. Beside the
+vectors it keeps each record's text and metadata (JSON lines), so a search reads nothing from Chroma.
+Vectors and records are memory-mapped: a cold start reads the pointer, the ids and the line offsets.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from ..table import _UNIT, CURRENCY, header_text
+from ..table import CURRENCY, header_text, unit_of
 from .constants import _CAPTION, _TERMINAL
 from .rows import _Row, _near
 
@@ -113,7 +113,7 @@ def _split_over(cell: tuple[float, float, str], r: _Row, cols: list[tuple[float,
 
 def _unit_line(r: _Row) -> bool:
     """A short line that gives the table's unit: "(MILLIONS)", "($ in thousands, except per share data)"."""
-    return len(r.text.split()) <= 8 and bool(_UNIT.search(r.text))
+    return len(r.text.split()) <= 8 and bool(unit_of(r.text))
 
 
 def _title_above(rows: list[_Row], k: int, first: _Row) -> str:
@@ -239,7 +239,7 @@ def _tables(rows: list[_Row]) -> None:
         if k >= 0 and (_CAPTION.match(rows[k].text) or rows[k].kind == "heading" or rows[k].text.rstrip().endswith(":")) \
                 and not rows[k].edge and _near(rows[k], table[0]):
             context = f"{rows[k].text} {context}".strip()
-        elif columns and not _UNIT.search(context):
+        elif columns and not unit_of(context):
             context = f"{_title_above(rows, k, table[0])} {context}".strip()
         group = ""  # a row without figures inside the table labels the rows under it ("Other income (expense):")
         for r in table:
