@@ -8,23 +8,21 @@ every build, and costs about a millisecond per 10k vectors on 2 cores. Up to MAX
 collection, or a Chroma server (where the vectors live on another machine), keeps HNSW.
 
 Built after each ingest from what Chroma holds, tagged with the store's generation, and persisted
-next to the store like the BM25 index (`rag.lexical`): a folder per generation, a pointer file
-swapped with os.replace, one writer at a time; a reader whose copy is older rebuilds it. Beside the
-vectors it keeps each record's text and metadata (JSON lines), so a search reads nothing from Chroma.
-Vectors and records are memory-mapped: a cold start reads the pointer, the ids and the line offsets.
+next to the store like the BM25 index (`rag.generations`); a reader whose copy is older
+rebuilds it. Beside the vectors it keeps each record's text and metadata (JSON lines), so a search
+reads nothing from Chroma. Vectors and records are memory-mapped: a cold start reads the pointer, the
+ids and the line offsets.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import mmap
 import os
-import shutil
-import threading
 from pathlib import Path
 
 import numpy as np
 
+from .generations import publish
 from .store import Record
 
 KINDS = ("chunks", "sentences")
@@ -93,33 +91,17 @@ class DenseIndex:
             v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
             offsets = np.concatenate([[0], np.cumsum([len(x) for x in lines], dtype=np.int64)]).astype(np.int64)
             data[kind] = (np.asarray(ids, dtype=str), np.asarray(src, dtype=np.int32), v, offsets, b"".join(lines))
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / ".build.lock", "w") as lock:  # one writer at a time (see rag.lexical)
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                current = cls.load(folder)
-                if current is not None and current.generation >= generation:
-                    return current
-                target = folder / f"dense-{generation}-{os.getpid()}-{threading.get_ident()}"
-                if target.exists():
-                    shutil.rmtree(target)
-                target.mkdir()
-                for kind, (ids, src, v, offsets, lines) in data.items():
-                    np.save(target / f"{kind}_ids.npy", ids)
-                    np.save(target / f"{kind}_sources.npy", src)
-                    np.save(target / f"{kind}_vectors.npy", v)
-                    np.save(target / f"{kind}_offsets.npy", offsets)
-                    (target / f"{kind}_records.jsonl").write_bytes(lines)
-                (target / "sources.json").write_text(json.dumps(list(sources)))
-                tmp = folder / f"dense.json.{os.getpid()}.tmp"
-                tmp.write_text(json.dumps({"generation": generation, "dir": target.name}))
-                os.replace(tmp, folder / "dense.json")
-                for old in folder.glob("dense-*"):
-                    if old != target:
-                        shutil.rmtree(old, ignore_errors=True)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-        return cls.load(folder)
+        def write(target: Path) -> dict:
+            for kind, (ids, src, v, offsets, lines) in data.items():
+                np.save(target / f"{kind}_ids.npy", ids)
+                np.save(target / f"{kind}_sources.npy", src)
+                np.save(target / f"{kind}_vectors.npy", v)
+                np.save(target / f"{kind}_offsets.npy", offsets)
+                (target / f"{kind}_records.jsonl").write_bytes(lines)
+            (target / "sources.json").write_text(json.dumps(list(sources)))
+            return {}
+
+        return publish(folder, "dense", generation, write, cls.load)
 
     @classmethod
     def load(cls, folder: Path) -> "DenseIndex | None":

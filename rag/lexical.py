@@ -4,20 +4,17 @@ llama_index.core costs ~2.5 s of a ~4 s cold start (measured), for ten lines of 
 
 Built after each ingest from what Chroma holds and persisted next to the store, tagged with the
 store's generation; a reader whose copy is older (another process ingested) rebuilds it. In server
-mode this is a local cache of the server's chunks. Persisting is atomic: a new folder per
-generation, then a pointer file swapped with os.replace, so a reader never loads half a file.
+mode this is a local cache of the server's chunks. Persisting is atomic (`rag.generations`): a new
+folder per generation, then a pointer file swapped with os.replace, so a reader never loads half a file.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import math
-import os
-import shutil
-import threading
 from pathlib import Path
 
 from . import terms
+from .generations import publish
 from .store import Record
 
 TOP_N = 40  # what the build records as top-k; search() takes its own n
@@ -71,34 +68,14 @@ class LexicalIndex:
         for r in records:
             for t in set(terms.content_terms(_bm25_text(r))):
                 df[t] = df.get(t, 0) + 1
-        folder.mkdir(parents=True, exist_ok=True)
-        # One writer at a time, across threads and processes: an ingest and a reader whose copy was
-        # stale once built the same generation at once under the same names, and each removed the
-        # other's half-written folder (tests/test_reliability.py failed 2 runs in 8 with the row search's
-        # extra reads). The later one finds the generation built and loads it.
-        with open(folder / ".build.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                current = cls.load(folder)
-                if current is not None and current.generation >= generation:
-                    return current
-                target = folder / f"bm25-{generation}-{os.getpid()}-{threading.get_ident()}"
-                if target.exists():
-                    shutil.rmtree(target)
-                target.mkdir()
-                if retriever is not None:
-                    retriever.persist(str(target), show_progress=False)
-                (target / "df.json").write_text(json.dumps({"n": len(records), "df": df}))
-                pointer = folder / "bm25.json"
-                tmp = folder / f"bm25.json.{os.getpid()}.tmp"
-                tmp.write_text(json.dumps({"generation": generation, "dir": target.name, "empty": retriever is None}))
-                os.replace(tmp, pointer)
-                for old in folder.glob("bm25-*"):
-                    if old != target:
-                        shutil.rmtree(old, ignore_errors=True)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-        return cls.load(folder) or cls(None, generation, df, len(records))
+
+        def write(target: Path) -> dict:
+            if retriever is not None:
+                retriever.persist(str(target), show_progress=False)
+            (target / "df.json").write_text(json.dumps({"n": len(records), "df": df}))
+            return {"empty": retriever is None}
+
+        return publish(folder, "bm25", generation, write, cls.load) or cls(None, generation, df, len(records))
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
