@@ -11,6 +11,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -110,13 +111,8 @@ class Assistant:
             if gen != self._generation or self._manifest is None:
                 self._manifest = self.store.manifest()
                 ingestor = Ingestor(self.config, self.store, self.embedder)
-                lex = LexicalIndex.load(Path(self.config.index_dir) / "lexical")
-                if lex is None or lex.generation != gen:
-                    lex = ingestor.rebuild_lexical(gen)
-                dense = DenseIndex.load(Path(self.config.index_dir) / "dense") if ingestor.exact_search else None
-                if ingestor.exact_search and (dense is None or dense.generation != gen):
-                    dense = ingestor.rebuild_dense(gen)  # None above MAX_VECTORS: Chroma's HNSW answers
-                self._lexical, self._dense, self._generation = lex, dense, gen
+                self._lexical, self._dense = ingestor.lexical_index(gen), ingestor.dense_index(gen)
+                self._generation = gen
             return self._manifest, self._lexical
 
     # -- questions --------------------------------------------------------------------------
@@ -286,7 +282,11 @@ _default: Assistant | None = None
 _default_lock = threading.Lock()
 
 
-_BLAS = None
+@lru_cache(maxsize=1)
+def _blas():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @contextmanager
@@ -296,12 +296,7 @@ def one_blas_thread():
     model's and Chroma's threads need. Measured on 2 cores, covid_qa, interleaved asks: p50 65 -> 52 ms
     (Chroma's HNSW) and 75 -> 49 ms (the exact search, one product of 15,647 x 384 a question). Scoped,
     so numpy elsewhere in the process keeps its threads."""
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS = ThreadpoolController()
-    with _BLAS.limit(limits=1, user_api="blas"):
+    with _blas().limit(limits=1, user_api="blas"):
         yield
 
 

@@ -181,37 +181,35 @@ class Ingestor:
             gen = self.store.bump_generation() if changed else self.store.generation()
             if not changed:
                 self.store.write_generation_file(gen)  # a store from before the file existed
-            lex = LexicalIndex.load(self._lex_dir())
-            if changed or lex is None or lex.generation != gen:
-                self.rebuild_lexical(gen)
-            if self.exact_search:
-                dense = DenseIndex.load(self._dense_dir())
-                if changed or dense is None or dense.generation != gen:
-                    self.rebuild_dense(gen)
+            self.lexical_index(gen, rebuild=changed)
+            self.dense_index(gen, rebuild=changed)
         for name, why in skipped:
             log.warning("skipped %s: %s", name, why)
         return IngestReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(removed), tuple(sorted(unchanged_names)),
                             tuple(skipped), n_chunks, time.perf_counter() - t0)
 
-    def _lex_dir(self) -> Path:
-        return Path(self.cfg.index_dir) / "lexical"
+    def lexical_index(self, generation: int, rebuild: bool = False) -> LexicalIndex:
+        """The BM25 index of `generation`: the persisted one, or built again when it is older (another
+        process ingested) or `rebuild`."""
+        folder = Path(self.cfg.index_dir) / "lexical"
+        lex = None if rebuild else LexicalIndex.load(folder)
+        if lex is None or lex.generation != generation:
+            manifest = self.store.manifest()
+            live = [r for r in self.store.iter_records() if is_live(r.meta, manifest)]
+            lex = LexicalIndex.build(live, folder, generation)
+        return lex
 
-    @property
-    def exact_search(self) -> bool:
-        """Whether questions search an exact copy of the vectors (`rag.dense`): embedded stores only; a
-        Chroma server keeps the vectors on its machine, and its HNSW answers."""
-        return not self.cfg.chroma_url
-
-    def _dense_dir(self) -> Path:
-        return Path(self.cfg.index_dir) / "dense"
-
-    def rebuild_dense(self, generation: int) -> DenseIndex | None:
-        return DenseIndex.build(self.store, self.store.manifest(), self._dense_dir(), generation)
-
-    def rebuild_lexical(self, generation: int) -> LexicalIndex:
-        manifest = self.store.manifest()
-        live = [r for r in self.store.iter_records() if is_live(r.meta, manifest)]
-        return LexicalIndex.build(live, self._lex_dir(), generation)
+    def dense_index(self, generation: int, rebuild: bool = False) -> DenseIndex | None:
+        """The exact vector copy of `generation` (`rag.dense`), loaded or built like `lexical_index`.
+        None with a Chroma server (the vectors stay on its machine, and its HNSW answers) or above
+        dense.MAX_VECTORS."""
+        if self.cfg.chroma_url:
+            return None
+        folder = Path(self.cfg.index_dir) / "dense"
+        dense = None if rebuild else DenseIndex.load(folder)
+        if dense is None or dense.generation != generation:
+            dense = DenseIndex.build(self.store, self.store.manifest(), folder, generation)
+        return dense
 
     def _recover(self, manifest: dict[str, FileRecord]) -> dict[str, FileRecord]:
         """Undo what a killed ingest left half-done; return the clean manifest."""

@@ -67,9 +67,8 @@ def hybrid_search(store: Store, lexical: LexicalIndex | None, manifest: dict[str
         return []
     depth = max(4 * k, 20)
     where = None if sources is None else where_sources(sources)
-    near = [[r for r in _nearest(store, dense, kind, vector, depth, where, sources) if is_live(r.meta, manifest)]
-            for kind in ("chunks", "sentences")]
-    near_chunks, sents = near
+    near_chunks, sents = ([r for r in _nearest(store, dense, kind, vector, depth, where, sources)
+                           if is_live(r.meta, manifest)] for kind in ("chunks", "sentences"))
     bm25 = [r for r in (lexical.search(query, depth, sources) if lexical else []) if is_live(r.meta, manifest)]
 
     fused: dict[str, float] = {}
