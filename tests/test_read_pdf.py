@@ -453,6 +453,26 @@ def test_a_page_number_set_right_below_the_text_is_left_out():
     assert "14" in doc.text  # still in the source text
 
 
+def _figure_rows(c, y, cols, rows):
+    """Table rows under column labels: the label at the left margin, each figure right-aligned at its column."""
+    for label, *vals in rows:
+        c.drawString(72, y, label)
+        for x, v in zip(cols, vals):
+            c.drawRightString(x, y, v)
+        y -= 14
+
+
+def _two_line_dates(c, y, cols):
+    """Dates set in two lines over their columns and drawn cell by cell ("July 2," over "2031")."""
+    for x, (day, year) in zip(cols, (("July 2,", "2031"), ("July 3,", "2030"), ("July 2,", "2031"), ("July 3,", "2030"))):
+        c.drawRightString(x, y, day)
+        c.drawRightString(x, y - 10, year)
+
+
+def _table_rows(doc) -> dict:
+    return {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
+
+
 def test_column_labels_written_cell_by_cell_in_two_lines_label_their_columns():
     """Dates set in two lines over each column ("July 2," over "2031") and drawn cell by cell, as filings
     do: PDFium gives "July 2," then "2031" then "July 3," ..., one line at a time. They are one header
@@ -463,21 +483,13 @@ def test_column_labels_written_cell_by_cell_in_two_lines_label_their_columns():
         c.drawString(326, 700, "Three Months Ended")
         c.drawString(466, 700, "Six Months Ended")
         cols = (360, 420, 500, 560)
-        for x, (day, year) in zip(cols, (("July 2,", "2031"), ("July 3,", "2030"), ("July 2,", "2031"), ("July 3,", "2030"))):
-            c.drawRightString(x, 688, day)
-            c.drawRightString(x, 678, year)
-        y = 662
+        _two_line_dates(c, 688, cols)
         # figures wider than the year under each date: a column's centre lies left of "2031"
-        for label, *vals in (("Ferries", "1,204,310", "1,090,220", "2,310,870", "2,101,400"),
-                             ("Cargo handling", "3,551,020", "3,002,310", "6,870,120", "5,990,030"),
-                             ("Total revenues", "4,755,330", "4,092,530", "9,180,990", "8,091,430")):
-            c.drawString(72, y, label)
-            for x, v in zip(cols, vals):
-                c.drawRightString(x, y, v)
-            y -= 14
+        _figure_rows(c, 662, cols, [("Ferries", "1,204,310", "1,090,220", "2,310,870", "2,101,400"),
+                                    ("Cargo handling", "3,551,020", "3,002,310", "6,870,120", "5,990,030"),
+                                    ("Total revenues", "4,755,330", "4,092,530", "9,180,990", "8,091,430")])
 
-    doc, _ = _read(_pdf(draw), "segments.pdf", "x")
-    rows = {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
+    rows = _table_rows(_read(_pdf(draw), "segments.pdf", "x")[0])
     total = rows["Total revenues 4,755,330 4,092,530 9,180,990 8,091,430"]
     columns = [" ".join(c.split()) for c in parse_header(total.header).columns]
     assert columns == ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
@@ -497,20 +509,12 @@ def test_a_unit_line_in_small_type_beside_the_column_labels_does_not_cut_them_fr
         c.drawString(72, 697, "(MILLIONS, EXCEPT PER SHARE DATA)")  # its own line, just over "July 2,"
         c.setFont("Helvetica", 9)
         cols = (360, 420, 500, 560)
-        for x, (day, year) in zip(cols, (("July 2,", "2031"), ("July 3,", "2030"), ("July 2,", "2031"), ("July 3,", "2030"))):
-            c.drawRightString(x, 690, day)
-            c.drawRightString(x, 680, year)
-        y = 664
-        for label, *vals in (("Revenues", "12,734", "27,742", "31,015", "53,402"),
-                             ("Cost of sales", "3,237", "8,648", "8,122", "18,632"),
-                             ("Net income", "2,327", "9,906", "7,870", "17,769")):
-            c.drawString(72, y, label)
-            for x, v in zip(cols, vals):
-                c.drawRightString(x, y, v)
-            y -= 14
+        _two_line_dates(c, 690, cols)
+        _figure_rows(c, 664, cols, [("Revenues", "12,734", "27,742", "31,015", "53,402"),
+                                    ("Cost of sales", "3,237", "8,648", "8,122", "18,632"),
+                                    ("Net income", "2,327", "9,906", "7,870", "17,769")])
 
-    doc, _ = _read(_pdf(draw), "income.pdf", "x")
-    rows = {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
+    rows = _table_rows(_read(_pdf(draw), "income.pdf", "x")[0])
     header = parse_header(rows["Net income 2,327 9,906 7,870 17,769"].header)
     assert [" ".join(c.split()) for c in header.columns] == [
         "Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
@@ -532,17 +536,11 @@ def test_a_statements_title_and_unit_line_set_apart_above_its_columns_name_its_r
         for x, year in zip(cols, ("2029", "2030", "2031")):
             c.drawRightString(x, 654, year)
         c.setFont("Helvetica", 9)
-        y = 638
-        for label, *vals in (("Net product sales", "79,268", "94,665", "118,573"),
-                             ("Net service sales", "27,738", "41,322", "59,293"),
-                             ("Total net sales", "107,006", "135,987", "177,866")):
-            c.drawString(72, y, label)
-            for x, v in zip(cols, vals):
-                c.drawRightString(x, y, v)
-            y -= 14
+        _figure_rows(c, 638, cols, [("Net product sales", "79,268", "94,665", "118,573"),
+                                    ("Net service sales", "27,738", "41,322", "59,293"),
+                                    ("Total net sales", "107,006", "135,987", "177,866")])
 
-    doc, _ = _read(_pdf(draw), "statements.pdf", "x")
-    rows = {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
+    rows = _table_rows(_read(_pdf(draw), "statements.pdf", "x")[0])
     header = parse_header(rows["Total net sales 107,006 135,987 177,866"].header)
     assert "in millions" in header.context and "STATEMENTS OF OPERATIONS" in header.context
     assert "usual form" not in header.context  # the sentence above is not the table's title
