@@ -183,6 +183,8 @@ _TREES: dict[int, object] = {}
 
 
 def logits(m: dict, X: np.ndarray) -> np.ndarray:
+    if m.get("kind") == "mean":  # rag.answer.model.Bagged
+        return np.mean([logits(s, X) for s in m["members"]], axis=0)
     if m.get("kind") == "trees":
         from rag.trees import Trees
 

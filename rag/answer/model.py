@@ -75,8 +75,22 @@ class Rerank:
                    float(d["add_above"]), float(d["add_other_above"]))
 
 
+@dataclass(frozen=True)
+class Bagged:
+    """The mean log-odds of several models: the cross-fitted abstainer ships its fold models, each of
+    which never saw a part of dev, so the threshold chosen on their out-of-fold scores applies to it
+    (one model refitted on all of dev scores on another scale: `eval/train_rerank.py`)."""
+
+    members: tuple
+
+    def margin(self, X: np.ndarray) -> np.ndarray:
+        return np.mean([margin(m, X) for m in self.members], axis=0)
+
+
 def scorer(spec: dict):
-    """A fitted model as `margin` reads it: Trees, or (mean, scale, coef, bias) of a logistic model."""
+    """A fitted model as `margin` reads it: Trees, Bagged, or (mean, scale, coef, bias) of a logistic model."""
+    if spec.get("kind") == "mean":
+        return Bagged(tuple(scorer(s) for s in spec["members"]))
     if spec.get("kind") == "trees":
         return Trees.from_spec(spec)
     arr = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
@@ -85,7 +99,7 @@ def scorer(spec: dict):
 
 def margin(m, X: np.ndarray) -> np.ndarray:
     """The log-odds of each row of X under the `scorer` m."""
-    if isinstance(m, Trees):
+    if isinstance(m, (Trees, Bagged)):
         return m.margin(X)
     mean, scale, coef, bias = m
     return ((X - mean) / scale) @ coef + bias
