@@ -38,6 +38,7 @@ class Ours:
 
         self.ds, self.index = ds, ds.index_root / "ours"
         self.a = Assistant(docs_dir=ds.docs, index_dir=self.index)
+        self._sources: list[str] | None = None
 
     def ingest(self) -> dict:
         """Bring the index up to date; the build's own timing is kept so that a cached index still reports it."""
@@ -59,6 +60,14 @@ class Ours:
         ans = self.a.ask(question, history=history or None, k=K)
         cites = [(c.source, c.start, c.end) for c in ans.citations]
         return ans.text, cites, ans.abstained, [(h.source, h.start, h.end) for h in ans.hits[:K]]
+
+    def declines_without(self, question: str, sources) -> bool:
+        """Whether ask() declines when the documents holding the evidence are left out (a source filter
+        naming every other file): on-topic documents that do not hold the answer."""
+        if self._sources is None:
+            self._sources = sorted(self.a.files())
+        keep = [s for s in self._sources if s not in sources]
+        return bool(keep) and self.a.ask(question, k=K, filters={"source": keep}).abstained
 
     def encode_ms(self, question: str) -> float:
         """One query encoding, the floor under any ask(): the yardstick `ask_per_encode` divides by."""
@@ -138,6 +147,8 @@ def run_system(system, items: list[dict], texts: SourceTexts, cold: bool = True)
             "sources_hit": M.per_source_hits(hits, gold), "sources_cited": M.per_source_hits(cites, gold), "ms": round(latencies[-1] * 1000, 2),
             "answer": text[:400],
         })
+        if hasattr(system, "declines_without") and gold and not history:
+            records[-1]["declined_without_evidence"] = system.declines_without(it["question"], set(gold))
         if n % 50 == 0:
             print(f"  {system.name}: {n}/{len(items)}", file=sys.stderr)
     out = aggregate(records)
@@ -174,6 +185,9 @@ def aggregate(records: list[dict]) -> dict:
         "hit@1": M.hit_at(ranks, 1), "hit@3": M.hit_at(ranks, 3), "hit@5": M.hit_at(ranks, 5),
         "mrr@5": M.mrr(ranks),
     }
+    removed = [r["declined_without_evidence"] for r in records if "declined_without_evidence" in r]
+    if removed:  # answerable questions asked again with their evidence documents left out
+        out["evidence_removed_declined"] = sum(removed) / len(removed)
     if multi:
         out["n_multi_source"] = len(multi)
         out["para_hit@5"] = sum(sum(m.values()) for m in multi) / sum(len(m) for m in multi)
@@ -185,6 +199,7 @@ def aggregate(records: list[dict]) -> dict:
 
 # -- presentation -----------------------------------------------------------------------------
 ROWS = ["fact_accuracy", "fact_recall", "citation_precision", "citation_recall", "unanswerable_declined", "answerable_declined",
+        "evidence_removed_declined",
         "hit@1", "hit@3", "hit@5", "mrr@5", "para_hit@5", "all_paras_hit@5", "all_paras_cited",
         "ask_p50_ms", "ask_p95_ms", "encode_p50_ms", "ask_per_encode", "cold_start_s", "ingest_s", "chunks", "chunks_per_s"]
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Iterable
 
 from .errors import InvalidFilterError
 
 FORMATS = ("txt", "md", "html", "pdf", "docx")
 _ALIASES = {"htm": "html", "markdown": "md", "text": "txt"}
+_MAGIC = re.compile(r"[*?\[]")  # what makes a glob more than a name (fnmatch)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")  # 2024, 2024-03 or 2024-03-05
 
 
@@ -89,7 +91,7 @@ class Filters:
 
     def matches(self, meta: dict) -> bool:
         """Whether a document (its chunk metadata: source, format, title, author, date) passes."""
-        if self.source and not any(fnmatchcase(meta.get("source", ""), g) for g in self.source):
+        if self.source and not _any_glob(meta.get("source", ""), self.source):
             return False
         if self.format and (meta.get("format") or "") not in self.format:
             return False
@@ -128,6 +130,19 @@ def _string(d: dict, key: str) -> str:
     if not isinstance(value, str):
         raise InvalidFilterError(f"filter {key} must be a string")
     return value.strip()
+
+
+@lru_cache(maxsize=8)
+def _split_globs(globs: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(plain names, patterns): a list of files picked one by one (hundreds of names, tested against
+    every document) is then a set lookup, not a pattern match per name and document."""
+    plain = frozenset(g for g in globs if not _MAGIC.search(g))
+    return plain, tuple(g for g in globs if g not in plain)
+
+
+def _any_glob(source: str, globs: tuple[str, ...]) -> bool:
+    plain, patterns = _split_globs(globs)
+    return source in plain or any(fnmatchcase(source, g) for g in patterns)
 
 
 def _strings(d: dict, key: str) -> tuple[str, ...]:

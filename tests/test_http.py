@@ -364,6 +364,15 @@ def test_filters_parse_and_match():
             Filters.from_dict(bad)
 
 
+def test_source_filter_of_many_names_matches_as_globs():
+    # a list of names picked one by one is looked up as a set; patterns among them still match as globs
+    names = [f"notes/day-{i}.md" for i in range(500)]
+    f = Filters.from_dict({"source": names + ["reports/*.pdf", "c[12].txt"]})
+    docs = {s: {"source": s} for s in ["notes/day-7.md", "notes/day-700.md", "reports/q1/a.pdf", "c2.txt",
+                                       "c[12].txt", "notes/day-7.mdx"]}
+    assert f.allowed(docs) == {"notes/day-7.md", "reports/q1/a.pdf", "c2.txt"}
+
+
 def test_library_collections_are_apart(tmp_path, embedder):
     lib = Library(Config.load(docs_dir=tmp_path / "d", index_dir=tmp_path / "i"), embedder=embedder,
                   root=tmp_path / "cols")
