@@ -278,6 +278,8 @@ def main(argv=None) -> int:
     p.add_argument("--answerer", default=str(ROOT / "rag" / "models" / "answerer.json"))
     p.add_argument("--rebuild", action="store_true")
     p.add_argument("--n", type=int, choices=N_GRID, help="fix n (e.g. for latency) instead of choosing it")
+    p.add_argument("--compose", type=float, nargs=2, metavar=("ADD", "ADD_OTHER"),
+                   help="fix the compose thresholds instead of choosing them on the grid")
     p.add_argument("--dry-run", action="store_true", help="print the tables, write nothing")
     p.add_argument("--limit", type=int, help="first N dev questions per set (smoke runs; implies --dry-run)")
     args = p.parse_args(argv)
@@ -320,14 +322,17 @@ def main(argv=None) -> int:
     stage_h = {nm: hit1(rows, None, nm, stage=True) for nm in names}
 
     # compose thresholds on the new scale (mean F1 of citation precision and every evidence file cited)
-    comp_best = None
+    comp_best, comp_grid = None, []
     for a in ADD_GRID:
         for o in ADD_OTHER_GRID:
             f = [_f1(*compose_scores([r for r in rows if r["ds"] == nm], z_by_id, n, a, o)) for nm in names]
             s = float(np.nanmean(f))
+            comp_grid.append({"add_above": a, "add_other_above": o, "mean_f1": s})
             if comp_best is None or s > comp_best[0] + 1e-9:
                 comp_best = (s, a, o)
     _, add_above, add_other_above = comp_best
+    if args.compose:
+        add_above, add_other_above = args.compose
     comp = {nm: compose_scores([r for r in rows if r["ds"] == nm], z_by_id, n, add_above, add_other_above)
             for nm in names}
 
@@ -349,7 +354,7 @@ def main(argv=None) -> int:
     print(f"\nn {n}, abstainer {kind}, decline below P={thr:.4f}, add above {add_above} (other file {add_other_above})")
     result = {"n": n, "abstainer_kind": list(kind), "threshold": thr, "add_above": add_above,
               "add_other_above": add_other_above, "grid": table, "dev_table": lines,
-              "first_ranker_hit@1": stage_h, "compose": comp, "relevance_sha256": model_sha,
+              "first_ranker_hit@1": stage_h, "compose": comp, "compose_grid": comp_grid, "relevance_sha256": model_sha,
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     out = ROOT / "eval" / "results" / "rerank_dev.json"
     if args.dry_run or args.limit:
