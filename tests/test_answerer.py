@@ -154,3 +154,35 @@ def test_a_copy_stating_another_figure_is_shown_beside_the_original(tmp_path, em
     ans = same.ask("How tall is the lighthouse tower?")
     assert "31 metres" in ans.text and not ans.text.startswith("The sources differ")
     assert sum("31 metres" in c.quote for c in ans.citations) == 1
+
+
+ALBUM = """Harbor Lights
+
+Harbor Lights is the second album by the folk band Tidewater Collective.
+It was recorded in a converted boathouse during the winter of 2014.
+The record was released on a small independent label and sold out its first pressing.
+"""
+
+BAND = """Tidewater Collective
+
+Tidewater Collective is a group of five musicians who play traditional sea songs.
+The band was formed in the coastal town of Port Alder in 2009.
+Its members met while working on fishing boats.
+"""
+
+
+def test_a_document_the_answer_names_is_searched_and_cited_next(tmp_path, embedder):
+    # A two-step question: the album's page names the band, whose own page says where it is from but
+    # shares no word with the question. The band's document is fetched by its title and cited second.
+    a = _assistant(tmp_path, embedder, {"harbor_lights.txt": ALBUM, "tidewater.txt": BAND,
+                                        "lighthouse.txt": LIGHTHOUSE, "orchard.txt": ORCHARD})
+    question = "Where does the group behind the record Harbor Lights come from?"
+    _, cands, _ = a._search(question, 1, sentences=True)
+    assert [c.record.meta["source"] for c in cands if c.bridged] == ["tidewater.txt"]
+    assert cands[0].record.meta["source"] == "harbor_lights.txt"
+    ans = a.ask(question)
+    assert not ans.abstained, ans.text
+    assert [c.source for c in ans.citations[:2]] == ["harbor_lights.txt", "tidewater.txt"], ans.text
+    # a question that names the band itself needs no second step: nothing is fetched for it
+    _, cands, _ = a._search("Which album did Tidewater Collective record in a boathouse?", 1, sentences=True)
+    assert not any(c.bridged for c in cands)

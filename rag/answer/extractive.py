@@ -12,7 +12,7 @@ from .. import terms
 from ..followup import Resolved, resolve
 from ..retrieve import Candidate
 from ..types import Answer
-from .compose import compose, lead_ins, select
+from .compose import bridge, compose, lead_ins, select
 from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
 from .lookup import figure_first
@@ -59,7 +59,9 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
         return declined
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
-    ans = compose(asked, lead_ins(select(statements, model), ranked), hits, model.differ_overlap)
+    titles = {c.record.id: c.record.span.title for c in cands}
+    chosen = bridge(select(statements, model), statements, titles, asked)
+    ans = compose(asked, lead_ins(chosen, ranked), hits, model.differ_overlap)
     return replace(ans, question=res.question, resolved=res.resolved)
 
 

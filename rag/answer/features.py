@@ -112,8 +112,9 @@ def named(columns: dict[str, object], names: tuple[str, ...], n: int | None = No
 
 def pool(candidates: Sequence[Candidate], n_chunks: int = N_CHUNKS) -> list[Candidate]:
     """The passages whose sentences compete: the top n_chunks, those holding one of the dense
-    sentence search's top SENTENCE_PEEK sentences, and those the figure look-up's row search found."""
-    return list(candidates[:n_chunks]) + [c for c in candidates[n_chunks:] if c.row_match or (
+    sentence search's top SENTENCE_PEEK sentences, those the figure look-up's row search found, and
+    those of documents the top passages name (`rag.retrieve.with_bridges`)."""
+    return list(candidates[:n_chunks]) + [c for c in candidates[n_chunks:] if c.row_match or c.bridged or (
         c.sentence_rank is not None and c.sentence_rank < SENTENCE_PEEK)]
 
 

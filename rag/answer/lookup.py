@@ -39,6 +39,7 @@ _FIGURE = re.compile(r"(?<![\w/-])\(?[$€£]?\d[\d,.]*\)?%?(?![\w/-])(?<!\b(?:1
 _EXPLAIN = re.compile(r"^\W*(?:why|how(?!\s+(?:much|many|large|big|high|low))|explain|describe)\b", re.I)
 
 
+@lru_cache(maxsize=16384)  # documents' titles and file names, read for every figure look-up
 def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", terms.normalize(text))
 
@@ -59,8 +60,14 @@ def _holds(text: str, name: str) -> bool:
         return True
     if not (name.replace("&", "").isupper() and 2 <= len(key) <= 5):
         return False
+    return key in _initials(text)[0] or key in _initials(text)[1]
+
+
+@lru_cache(maxsize=16384)
+def _initials(text: str) -> tuple[str, str]:
+    """The initials of `text`'s words, and of its words less stop words."""
     words = terms.words(text)
-    return key in "".join(w[0] for w in words) or key in "".join(w[0] for w in words if w not in terms.STOP)
+    return "".join(w[0] for w in words), "".join(w[0] for w in words if w not in terms.STOP)
 
 
 @dataclass(frozen=True)
