@@ -182,6 +182,28 @@ class Reference:
         return (hits[0].text if hits else ""), not hits, pages, pages[:1]
 
 
+# --synonyms: a figure question asked by another name of its line item, as a user may word it for a
+# filing that says the other ("revenue" of a statement that says "Total net sales"). The first name
+# found (longest first) is swapped; questions naming none are left out.
+_PARAPHRASE = (("total net sales", "revenue"), ("net sales", "revenue"), ("total revenues", "net sales"),
+               ("revenues", "net sales"), ("revenue", "net sales"), ("net earnings", "net income"),
+               ("net income", "net earnings"))
+
+
+def paraphrased(items: list[dict]) -> list[dict]:
+    out = []
+    for it in items:
+        if it["set"] != "figures":
+            continue
+        for name, other in _PARAPHRASE:
+            m = re.search(rf"\b{name}\b", it["question"], re.I)
+            if m:
+                q = it["question"][:m.start()] + other + it["question"][m.end():]
+                out.append({**it, "question": q, "id": it["id"] + "-syn"})
+                break
+    return out
+
+
 def score(system, items: list[dict], toc: set[tuple[str, int]]) -> tuple[dict, list[dict]]:
     ingest_s = system.ingest()
     recs = []
@@ -271,6 +293,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="write the numbers and per-question records as JSON here")
     p.add_argument("--md", help="also write this markdown page (e.g. eval/REPORTS.md)")
     p.add_argument("--before", help="a results JSON of an earlier commit, shown beside this run in --md")
+    p.add_argument("--synonyms", action="store_true",
+                   help="ask the figure questions that name a line item by another of its names (e.g. "
+                        "'revenue' for 'net sales'); a dev check of reading line items by meaning")
     p.add_argument("--render", metavar="JSON", help="write --md from a results JSON of an earlier run "
                                                     "(its records cut to --half), running nothing")
     args = p.parse_args(argv)
@@ -287,6 +312,8 @@ def main(argv=None) -> int:
     pages = page_texts(docs)
     toc = contents_pages(pages)
     items = [it for it in questions(pages) if args.half in ("all", it["half"])]
+    if args.synonyms:
+        items = paraphrased(items)
     print(f"{len(items)} questions ({args.half}); contents pages: {len(toc)}", file=sys.stderr)
     systems = [Ours(docs)] + ([] if args.no_reference else [Reference(docs)])
     result = {"half": args.half, "contents_pages": sorted(toc), "systems": {}}

@@ -89,6 +89,22 @@ def test_a_fiscal_quarter_is_read_from_the_column_the_documents_calendar_marks(f
     assert ans.text.startswith("Net sales: 2,318 million, for the three months ended August 3, 2030 (fiscal 2031)")
 
 
+def test_a_line_item_asked_by_another_name_is_read_from_its_row(filings):
+    """The statement says "Net sales" and "Net earnings"; the questions say "revenue" and "net income"."""
+    ans = filings.ask("What was Lakeshore Outfitters' revenue in the second quarter of fiscal 2031?")
+    assert ans.text.startswith("Net sales: 2,318 million, for the three months ended August 3, 2030"), ans.text
+    ans = filings.ask("What was Lakeshore Outfitters' net income in the second quarter of fiscal 2032?")
+    assert ans.text.startswith("Net earnings: 131 million, for the three months ended August 2, 2031"), ans.text
+
+
+def test_line_items_keep_items_that_contain_another_items_name():
+    from rag.answer.lookup import line_items
+
+    assert line_items("Total net sales") == "revenue" and line_items("Net earnings") == "net income"
+    for own in ("Cost of sales", "Gross profit", "Comparable sales", "Sales and marketing"):
+        assert line_items(own).lower().startswith(own.lower().split()[0])  # not turned into "revenue ..."
+
+
 def test_a_why_question_is_not_answered_with_a_row(filings):
     ans = filings.ask("Why did Harbour Group's total assets grow in 2031?")
     assert not ans.text.startswith("Total assets:")
