@@ -120,8 +120,7 @@ def resolve(question: str, history: History | None) -> Resolved:
     return Resolved(question, _resolve_turn(question, asked, prev_answer), prev_answer)
 
 
-_EXPLAINS = re.compile(r"^(?:why\b|how\s+(?:is|are|was|were|do|does|did)\b)|\b(?:drove|drive[sn]?|caused?|causes|"
-                       r"reasons?|explains?|led\s+to)\b", re.IGNORECASE)
+_EXPLAINS = re.compile(r"^(?:why\b|how\s+(?:is|are|was|were|do|does|did)\b)|" + terms.ASKS_CAUSE.pattern, re.IGNORECASE)
 
 
 def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str:

@@ -56,6 +56,12 @@ def content_terms(text: str) -> list[str]:
     return stemmer().stemWords(ws)
 
 
+# Words that ask for a cause ("What drove the decrease?", "the main reason for ..."): such a question
+# is answered by a sentence that explains, never by a figure, and is not continued by "And X?".
+ASKS_CAUSE = re.compile(r"\b(?:drove|drive[sn]?|drivers?|caused?|causes|reasons?|factors?|explains?|led\s+to|"
+                        r"due\s+to|because)\b", re.IGNORECASE)
+
+
 # A capitalised word that does not start the sentence, or an acronym: a name, roughly.
 NAME = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]*[a-z]\w*|\b[A-Z]{2,}\b")
 

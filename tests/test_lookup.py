@@ -97,6 +97,25 @@ def test_a_line_item_asked_by_another_name_is_read_from_its_row(filings):
     assert ans.text.startswith("Net earnings: 131 million, for the three months ended August 2, 2031"), ans.text
 
 
+def test_a_change_between_two_periods_shows_both_figures_and_the_change(filings):
+    ans = filings.ask("How much did Lakeshore Outfitters' net sales grow from the second quarter of fiscal 2031 "
+                      "to the second quarter of fiscal 2032?")
+    assert ans.citations[0].quote.startswith("| Net sales"), ans.text
+    assert "2,410 million" in ans.text and "2,318 million" in ans.text
+    assert "(a change of +92 million, +4.0%, from the earlier period)" in ans.text
+
+
+def test_the_change_is_computed_from_the_cells_as_printed():
+    from rag.read.table import _change, _number
+
+    assert [_number(c) for c in ("$ 9,583", "(1,234)", "15.6%", "-7", "n/a", "(5")] == [9583, -1234, 15.6, -7, None, None]
+    assert _change(((2022, 7, 30), "$ 10,329"), ((2023, 7, 29), "$ 9,583"), "million") == \
+        " (a change of -$746 million, -7.2%, from the earlier period)"
+    assert _change(((2021, 0, 0), "21.4%"), ((2022, 0, 0), "15.6%"), "") == \
+        " (a change of -5.8 percentage points from the earlier period)"
+    assert _change(((2022, 0, 0), "12"), ((2022, 0, 0), "14"), "") == ""  # periods not told apart
+
+
 def test_line_items_keep_items_that_contain_another_items_name():
     from rag.answer.lookup import line_items
 

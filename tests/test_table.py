@@ -55,7 +55,7 @@ def test_figure_states_value_unit_and_period():
     assert figure("What were net sales?", QUARTERS, "Net sales $ 1,204 $ 1,090 $ 3,551 $ 3,002") is None
     # a change between two years needs both figures
     assert figure("How did mooring fees change from 2028 to 2029?", YEARS, "Mooring 310 295 288") == \
-        "Mooring: 310 thousand, in 2029; 295 thousand, in 2028"
+        "Mooring: 310 thousand, in 2029; 295 thousand, in 2028 (a change of +15 thousand, +5.1%, from the earlier period)"
 
 
 def test_cells_skip_the_empty_label_over_row_labels_and_read_repeated_labels_as_one_column():

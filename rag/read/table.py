@@ -189,7 +189,7 @@ def best_columns(question: str, columns) -> list[int]:
     if len(q["years"]) >= 2:
         picked = []
         for y in sorted(q["years"], reverse=True):
-            i = best_column(question, columns, {**q, "years": {y}})
+            i = best_column(question, columns, {**q, "years": {y}, "fiscal": q["fiscal"] & {y}})
             if i is not None and i not in picked:
                 picked.append(i)
         if len(picked) >= 2:
@@ -244,9 +244,53 @@ def figure(question: str, header: str, row: str) -> str | None:
     context = parse_header(header).context
     unit = unit_of(context)  # "(in millions, except per share data)": not for a per-share figure or a rate
     per_unit = re.search(r"\bper\s|\beps\b", label, re.I)
-    return f"{label}: " + "; ".join(
-        f"{vals[i]}{'' if per_unit or not unit or vals[i].endswith('%') else ' ' + unit}, "
+    unit_of_row = "" if per_unit or not unit else unit
+    said = f"{label}: " + "; ".join(
+        f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row}, "
         f"{_period_phrase(columns[i], context)}" for i in picked)
+    if len(picked) == 2 and _ASKS_CHANGE.search(question):
+        said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), unit_of_row)
+    return said
+
+
+# A question about how a figure moved between two periods: the answer also states the change,
+# computed from the two cells it quotes.
+_ASKS_CHANGE = re.compile(r"\b(chang|grow|grew|growth|increas|decreas|declin|ris[ei]|rose|fall|fell|differ|"
+                          r"compare|year-over-year|yoy)", re.I)
+
+
+def _when(column: str) -> tuple[int, int, int]:
+    """(year, month, day) a column's label names, for ordering two columns in time (0 where absent)."""
+    low = column.lower()
+    year = max((int(y) for y in _YEAR.findall(column)), default=0)
+    month = next((k + 1 for k, m in enumerate(_MONTHS) if re.search(rf"\b{m[:3]}", low)), 0)
+    day = re.search(r"\b(\d{1,2}),", column)
+    return year, month, int(day.group(1)) if day else 0
+
+
+def _number(cell: str) -> float | None:
+    """A cell's value: "$ 9,583" -> 9583, "(1,234)" -> -1234, "15.6%" -> 15.6; None when not a number."""
+    m = re.fullmatch(r"\s*(\()?\s*[$€£]?\s*(-)?\s*([\d,]*\.?\d+)\s*%?\s*(\))?\s*", cell)
+    if m is None or bool(m.group(1)) != bool(m.group(4)):
+        return None
+    value = float(m.group(3).replace(",", ""))
+    return -value if m.group(1) or m.group(2) else value
+
+
+def _change(earlier: tuple, later: tuple, unit: str) -> str:
+    """" (a change of +92 million, +4.0%, from the earlier period)": computed from the two quoted cells;
+    a rate moves in percentage points; "" when either cell is no number or the periods cannot be told apart."""
+    (t0, v0), (t1, v1) = earlier, later
+    a, b = _number(v0), _number(v1)
+    if a is None or b is None or t0 == t1:
+        return ""
+    if v0.strip().endswith("%") or v1.strip().endswith("%"):
+        return f" (a change of {b - a:+.1f} percentage points from the earlier period)"
+    decimals = max(len(x.partition(".")[2].rstrip("%) ")) for x in (v0, v1))
+    money = next((c for c in "$€£" if c in v0 + v1), "")
+    diff = f"{'+' if b >= a else '-'}{money}{abs(b - a):,.{decimals}f}" + (f" {unit}" if unit else "")
+    rel = f", {100 * (b - a) / abs(a):+.1f}%" if a else ""
+    return f" (a change of {diff}{rel}, from the earlier period)"
 
 
 # "For the years ended June 30," or "Fiscal Years Ended" above columns that print only the year.
