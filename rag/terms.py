@@ -39,6 +39,9 @@ def words(text: str) -> list[str]:
 
 
 # Irregular past forms the stemmer leaves alone, so "fell" matches "fall" and "won" matches "win".
+# Measured on dev (eval.run --split dev, indexes rebuilt without it): hotpotqa facts 0.372 with it,
+# 0.360 without, citation recall 0.901 / 0.890; squad2 facts 0.653 / 0.651, answerable declined
+# 0.064 / 0.072; covid_qa the same either way.
 _IRREGULAR = dict(pair.split(":") for pair in """
 fell:fall fallen:fall rose:rise risen:rise won:win grew:grow grown:grow paid:pay made:make took:take taken:take
 gave:give began:begin begun:begin came:come went:go gone:go left:leave lost:lose led:lead met:meet sold:sell
@@ -74,7 +77,9 @@ def names(text: str) -> list[str]:
 def numbers(text: str, small_words: bool = True) -> set[str]:
     """Quantities mentioned: digits ('24%', '8.6') and number words ('six', 'fifth' -> '6', '5').
     small_words=False leaves out 'one', 'two', 'first', 'second', which are mostly not quantities
-    ("the two nations", "first quarter")."""
+    ("the two nations", "first quarter"). The answerer's has-a-number feature reads it so; dev
+    (eval.run --split dev) with them counted: hotpotqa facts 0.372 -> 0.360, squad2 answerable
+    declined 0.064 -> 0.067, covid_qa citation precision 0.410 -> 0.411."""
     out = set(re.findall(r"\d+(?:[.,]\d+)*", text))
     for w in words(text):
         n = _NUMBER_WORDS.get(w, _ORDINALS.get(w))
