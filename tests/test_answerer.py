@@ -186,3 +186,20 @@ def test_a_document_the_answer_names_is_searched_and_cited_next(tmp_path, embedd
     # a question that names the band itself needs no second step: nothing is fetched for it
     _, cands, _ = a._search("Which album did Tidewater Collective record in a boathouse?", 1, sentences=True)
     assert not any(c.bridged for c in cands)
+
+
+SALES = """Harbor Bakery annual review
+
+Net sales at Harbor Bakery were 6% lower in 2031 than in 2030.
+The decline was mainly due to the closure of the waterfront shop for repairs during the summer.
+The bakery employs 40 people and bakes about 2,000 loaves a day.
+"""
+
+
+def test_a_why_question_is_answered_with_the_sentence_that_gives_the_cause(tmp_path, embedder):
+    from rag.answer import causes
+
+    a = _assistant(tmp_path, embedder, {"bakery.txt": SALES, "orchard.txt": ORCHARD, "lighthouse.txt": LIGHTHOUSE})
+    ans = a.ask("Why were Harbor Bakery's net sales lower in 2031?")
+    assert not ans.abstained and "due to the closure" in ans.citations[0].quote, ans.text
+    assert causes.asks_cause("What drove the decline?") and not causes.asks_cause("What were net sales in 2031?")

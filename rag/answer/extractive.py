@@ -12,6 +12,7 @@ from .. import terms
 from ..followup import Resolved, resolve
 from ..retrieve import Candidate
 from ..types import Answer
+from .causes import causes_first
 from .compose import bridge, compose, lead_ins, select
 from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
@@ -52,6 +53,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     if res.previous_answer:
         ranked = _not_again(ranked, res.own_terms, res.previous_answer)
     ranked = others_last(asked, ranked)
+    ranked = causes_first(asked, ranked)
     ranked = figure_first(asked, ranked, idf, {c.record.id: c.record.span.title for c in cands})
     if rr is None:
         p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
