@@ -152,19 +152,29 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
     if not query or docs is not None and not docs:
         return candidates
     have = {c.record.id: c for c in candidates}
-    found = [r for r in lexical.search(query, ROW_SEARCH, docs) if is_live(r.meta, manifest)]
-    new = with_sentences(store, [Candidate(r, 0.0, 0.0, len(candidates) + i, row_match=True)
-                                 for i, r in enumerate(found) if r.id not in have], with_vectors=False)
-    new_of = {c.record.id: c for c in new}
-    best = []
-    for r in found:
-        c = have.get(r.id) or new_of[r.id]
-        title = titles.get(r.meta["source"], "")
-        fits = [(m.score, m.fit) for s in c.sentences
-                if (m := lookup.match_row(question, s.span, idf, title)) and m.coverage >= lookup.MIN_COVERAGE]
-        if fits:
-            best.append((max(fits), r.id))
-    best.sort(key=lambda b: (-b[0][0], -b[0][1]))  # stable: ties keep BM25's order
+
+    def rows(query: str):
+        found = [r for r in lexical.search(query, ROW_SEARCH, docs) if is_live(r.meta, manifest)]
+        new = with_sentences(store, [Candidate(r, 0.0, 0.0, len(candidates) + i, row_match=True)
+                                     for i, r in enumerate(found) if r.id not in have], with_vectors=False)
+        new_of = {c.record.id: c for c in new}
+        best = []
+        for r in found:
+            c = have.get(r.id) or new_of[r.id]
+            title = titles.get(r.meta["source"], "")
+            fits = [(m.score, m.fit) for s in c.sentences
+                    if (m := lookup.match_row(question, s.span, idf, title)) and m.coverage >= lookup.MIN_COVERAGE]
+            if fits:
+                best.append((max(fits), r.id))
+        best.sort(key=lambda b: (-b[0][0], -b[0][1]))  # stable: ties keep BM25's order
+        return best, new
+
+    best, new = rows(query)
+    if not best and (wider := lookup.label_query(question, other_names=True)) != query:
+        # only when the question's own words find no row: the other names bring other rows too, and
+        # among rows as well named BM25's order decides (conversations held: Best Buy's six-month
+        # revenue was read from the Domestic segment's "Revenue" row while they were always searched)
+        best, new = rows(wider)
     chosen = {cid for _, cid in best[:ROW_CHUNKS]}
     out = [replace(c, row_match=True) if c.record.id in chosen else c for c in candidates]
     return out + with_sentences(store, [c for c in new if c.record.id in chosen])  # with vectors, for the answerer

@@ -117,8 +117,8 @@ def _figure_names(question: str) -> frozenset[str]:
 # of their own).
 # Measured on eval/figures.jsonl's tune half with each question's line item named by another of its
 # names (`eval.reports --synonyms`, 11 questions): figure in the answer 0.091 -> 0.636, with unit and
-# period 0 -> 0.545; the questions as written: unchanged but one more with unit and period (0.381 ->
-# 0.405); conversations tune half unchanged.
+# period 0 -> 0.545; the questions as written and the conversations tune half: unchanged. The row
+# search adds the other names only when the question's own words find no row (`rag.retrieve`).
 _LINE_ITEMS = (
     ("cost of sales", ("cost of goods sold", "cost of revenues", "cost of revenue")),
     ("revenue", ("total net sales", "net sales", "total net revenues", "total net revenue", "net revenues",
@@ -231,12 +231,15 @@ def figure_first(question: str, ranked: list[Scored], idf=None, titles: Mapping[
     return [best] + [s for s in ranked if s is not best]
 
 
-def label_query(question: str) -> str:
+def label_query(question: str, other_names: bool = False) -> str:
     """What a figure look-up asks about, as words to search row labels with: the question less its
-    period words, numbers and names ("What was Adobe's net income in fiscal 2020?" -> "net income")."""
+    period words, numbers and names ("What was Adobe's net income in fiscal 2020?" -> "net income");
+    other_names: with the other names of a line item it names (`line_items`)."""
     names = {w.lower() for n in _figure_names(question) for w in terms.words(n)}
     query = " ".join(w for w in terms.words(question) if re.sub(r"['’]s$", "", w) not in names and not w[0].isdigit()
                      and not set(terms.content_terms(w)) <= _PERIOD_WORDS)
+    if not other_names:
+        return query
     # a line item's other names too: the row may say "Total net sales" for the question's "revenue"
     read = line_items(query)
     others = [n for canon, group in _LINE_ITEMS if re.search(rf"(?<![\w-]){canon}(?![\w-])", read) for n in group]
