@@ -156,7 +156,8 @@ class Assistant:
         with self._lock:
             gen, metas = self._doc_metas
             if gen != self._generation:
-                metas = {source: meta for source, (meta, _) in self.store.live_documents(manifest).items()}
+                live = self._dense.documents() if self._dense is not None else self.store.live_documents(manifest)
+                metas = {source: meta for source, (meta, _) in live.items()}
                 self._doc_metas = (self._generation, metas)
         return metas
 

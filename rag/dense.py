@@ -70,6 +70,18 @@ class DenseIndex:
             out.append(Record(str(self._ids[kind][i]), text, meta, score))
         return out
 
+    def documents(self) -> dict[str, tuple[dict, int]]:
+        """source -> (the metadata of one of its chunks, its number of chunks), as
+        `Store.live_documents` gives it, read from this index's own copy: Chroma's scan of every
+        chunk's metadata took 0.6-1.3 s of the first question on hotpotqa's 5,000 files."""
+        offsets, data = self._records.get("chunks", (np.zeros(1, dtype=np.int64), b""))
+        out: dict[str, tuple[dict, int]] = {}
+        for i in range(len(offsets) - 1):
+            meta = json.loads(data[offsets[i]:offsets[i + 1]])[1]
+            first, n = out.get(meta["source"], (meta, 0))
+            out[meta["source"]] = (first, n + 1)
+        return out
+
     @classmethod
     def build(cls, store, manifest, folder: Path, generation: int) -> "DenseIndex | None":
         """From the live records in `store`; None (HNSW answers) when a kind holds over MAX_VECTORS."""

@@ -72,6 +72,14 @@ def test_search_keeps_to_the_files_asked_for(two_builds, embedder):
     assert ans.citations and all(c.source == "lighthouses.md" for c in ans.citations)
 
 
+def test_the_documents_listed_from_the_index_are_the_stores(two_builds):
+    # titles and filters read the documents' metadata from the index's own copy of the records
+    a = two_builds[0]
+    manifest, _ = a._ensure_ready()
+    assert a._dense.documents() == a.store.live_documents(manifest)
+    assert set(a._titles()) == set(FILES) and a._titles()["ferries.md"] == "Ferries"
+
+
 def test_a_reader_sees_what_another_ingest_added(tmp_path, embedder):
     from rag import Assistant
 
