@@ -20,6 +20,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from . import terms
 from .dense import DenseIndex
 from .filters import where_sources
 from .lexical import LexicalIndex
@@ -186,7 +187,6 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
 # reading 3 or 5. covid_qa dev precision 0.410 (1 passage) / 0.408 (3), 0.414 without bridges.
 BRIDGE_FROM = 1
 BRIDGE_DOCS = 2
-_NAME_WORDS = 6  # longest title looked for, in words
 
 
 def with_bridges(store: Store, manifest: dict[str, FileRecord], question: str, vector: np.ndarray,
@@ -206,9 +206,9 @@ def with_bridges(store: Store, manifest: dict[str, FileRecord], question: str, v
     have = {c.record.meta["source"] for c in candidates}
     found: list[str] = []
     for c in candidates[:BRIDGE_FROM]:
-        for name in _names_in(c.record.text, names):
+        for name in terms.phrases_in(c.record.text, names):
             for src in names[name]:
-                if src not in have and src not in found and name.lower() not in asked \
+                if src not in have and src not in found and not terms.phrases_in(asked, {name.lower()}) \
                         and (sources is None or src in sources):
                     found.append(src)
     new = []
@@ -224,41 +224,17 @@ def with_bridges(store: Store, manifest: dict[str, FileRecord], question: str, v
 
 
 def _title_index(titles: Mapping[str, str]) -> dict[str, list[str]]:
-    """name -> sources, for titles that read as names: a capital letter, four characters or more,
-    without a disambiguation in brackets ("Claire Fraser (character)" -> "Claire Fraser")."""
-    key = id(titles), len(titles)
+    """name -> sources, for the titles that read as names (`terms.title_name`); kept while `titles`
+    is the same dict (one per index generation)."""
     hit = _TITLE_CACHE.get("index")
-    if hit is not None and hit[0] == key and hit[1] is titles:
-        return hit[2]
+    if hit is not None and hit[0] is titles:
+        return hit[1]
     out: dict[str, list[str]] = {}
     for src, title in titles.items():
-        name = _bare(title).strip(_EDGE)
-        if len(name) >= 4 and any(ch.isupper() for ch in name) and len(name.split()) <= _NAME_WORDS:
+        if name := terms.title_name(title):
             out.setdefault(name, []).append(src)
-    _TITLE_CACHE["index"] = (key, titles, out)
+    _TITLE_CACHE["index"] = (titles, out)
     return out
 
 
 _TITLE_CACHE: dict[str, tuple] = {}
-_EDGE = ".,;:!?\"'“”‘’()[]"  # punctuation around a name in running text
-
-
-def _bare(title: str) -> str:
-    t = title.strip()
-    if t.endswith(")") and "(" in t:
-        t = t[:t.rindex("(")].strip()
-    return t
-
-
-def _names_in(text: str, names: Mapping[str, list[str]]) -> list[str]:
-    """The names of `names` that `text` holds as written, as whole words (looked up by word n-grams)."""
-    words = text.split()
-    out = []
-    for i in range(len(words)):
-        for n in range(1, _NAME_WORDS + 1):
-            if i + n > len(words):
-                break
-            phrase = " ".join(words[i:i + n]).strip(_EDGE)
-            if phrase in names and phrase not in out:
-                out.append(phrase)
-    return out

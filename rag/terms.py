@@ -74,6 +74,34 @@ def names(text: str) -> list[str]:
     return [re.sub(r"['’]s$", "", n) for n in NAME.findall(text)]
 
 
+TITLE_WORDS = 6  # longest document title looked for in running text, in words
+_EDGE = ".,;:!?\"'“”‘’()[]"  # punctuation around a name in running text
+
+
+def title_name(title: str) -> str:
+    """How running text names a document by its title: without a disambiguation in brackets ("Claire
+    Fraser (character)" -> "Claire Fraser"); "" unless it reads as a name (a capital letter, four
+    characters or more, at most TITLE_WORDS words)."""
+    t = title.strip()
+    if t.endswith(")") and "(" in t:
+        t = t[:t.rindex("(")].strip()
+    t = t.strip(_EDGE)
+    return t if len(t) >= 4 and any(ch.isupper() for ch in t) and len(t.split()) <= TITLE_WORDS else ""
+
+
+def phrases_in(text: str, wanted) -> list[str]:
+    """The phrases of `wanted` (a set or mapping of phrases, as written) that `text` holds as whole
+    words, case and all, in order of appearance (looked up by word n-grams, so it costs microseconds)."""
+    words = text.split()
+    out: list[str] = []
+    for i in range(len(words)):
+        for n in range(1, min(TITLE_WORDS, len(words) - i) + 1):
+            phrase = " ".join(words[i:i + n]).strip(_EDGE)
+            if phrase in wanted and phrase not in out:
+                out.append(phrase)
+    return out
+
+
 def numbers(text: str, small_words: bool = True) -> set[str]:
     """Quantities mentioned: digits ('24%', '8.6') and number words ('six', 'fifth' -> '6', '5').
     small_words=False leaves out 'one', 'two', 'first', 'second', which are mostly not quantities

@@ -3,7 +3,6 @@ ones when the ranker is confident and they add words, a lead-in replaced by what
 sources that disagree set side by side."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .. import terms
@@ -74,29 +73,17 @@ def bridge(chosen: list[Scored], ranked: Sequence[Scored], titles: Mapping[str, 
     covid_qa precision 0.414 -> 0.410, citation recall 0.511 either way; pubmedqa (200) unchanged."""
     if not chosen:
         return chosen
-    first = terms.normalize(chosen[0].span.text)
-    asked = terms.normalize(question)
+    asked = question.lower()
     cited = {c.span.source for c in chosen}
     for s in ranked:  # best first: the first sentence of a bridged document is its best
         if s.span.source in cited or s.span.kind in ("heading", "table_head"):
             continue
-        name = _name_of(titles.get(s.span.chunk, ""))
-        if name and _says(first, name) and not _says(asked, name):
+        name = terms.title_name(titles.get(s.span.chunk, ""))
+        if name and terms.phrases_in(chosen[0].span.text, {name}) and not terms.phrases_in(asked, {name.lower()}):
             if not s.terms - set().union(*(c.terms for c in chosen)):
                 return chosen
             return chosen[:1] + [s] + chosen[1:]
     return chosen
-
-
-def _name_of(title: str) -> str:
-    """A title as running text names it: without a disambiguation in brackets ("Claire Fraser
-    (character)"), and only if it reads as a name (a capital letter, two letters or more)."""
-    name = terms.normalize(re.sub(r"\s*\([^)]*\)\s*$", "", title).strip())
-    return name if len(name) >= 2 and re.search(r"[A-Z]", title) else ""
-
-
-def _says(text: str, name: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
 
 
 LEAD_IN_REACH = 6  # units after a lead-in that may hold what it announces (a table's first rows, a list)
