@@ -26,7 +26,7 @@ from .ingest import Ingestor, ProgressFn, scan
 from .lexical import LexicalIndex
 from .read import Document
 from .read.worker import Limits, Reader
-from .retrieve import hybrid_search, with_bridges, with_figure_rows, with_sentences
+from .retrieve import hybrid_search, title_index, with_bridges, with_figure_rows, with_sentences
 from .store import FileRecord, Store
 from .types import Answer, DocumentInfo, Hit, IngestReport, Notice
 
@@ -70,7 +70,8 @@ class Assistant:
         self._dense: DenseIndex | None = None
         self._generation = -1
         self._doc_metas: tuple[int, dict[str, dict]] = (-2, {})  # (generation, source -> metadata), for filters
-        self._title_of: tuple[dict | None, dict[str, str]] = (None, {})  # (the metadata it was read from, source -> title)
+        # (the metadata they were read from, source -> title, `title_index` of those titles)
+        self._title_of: tuple[dict | None, dict[str, str], dict[str, list[str]]] = (None, {}, {})
         self.last_report: IngestReport | None = None  # of this object's latest ingest (why files were skipped)
         self._ingesting = 0  # ingests running through this object
 
@@ -162,13 +163,20 @@ class Assistant:
         return metas
 
     def _titles(self) -> dict[str, str]:
-        """source -> its document's title: one dict per index generation (`with_bridges` keeps an index
-        of it while it is the same)."""
+        """source -> its document's title, read once per index generation."""
+        return self._title_tables()[1]
+
+    def _title_names(self) -> dict[str, list[str]]:
+        """The titles that read as names -> their sources (`with_bridges`), once per index generation."""
+        return self._title_tables()[2]
+
+    def _title_tables(self) -> tuple:
         metas = self._metas()
         with self._lock:
             if self._title_of[0] is not metas:
-                self._title_of = (metas, {source: m.get("title", "") for source, m in metas.items()})
-            return self._title_of[1]
+                titles = {source: m.get("title", "") for source, m in metas.items()}
+                self._title_of = (metas, titles, title_index(titles))
+            return self._title_of
 
     def _search(self, query: str, k: int, sentence_peek: int = 0, sentences: bool = False,
                 sources: frozenset[str] | None = None):
@@ -182,7 +190,7 @@ class Assistant:
         if sentences:
             cands = with_sentences(self.store, cands)
             cands = with_figure_rows(self.store, lexical, manifest, query, self._titles, cands, self._idf(), sources)
-            cands = with_bridges(self.store, manifest, query, qvec, self._titles, cands, sources, self._dense)
+            cands = with_bridges(self.store, manifest, query, qvec, self._title_names, cands, sources, self._dense)
         return [c.hit() for c in cands[:k]], cands, qvec
 
     def _idf(self):

@@ -190,16 +190,16 @@ BRIDGE_DOCS = 2
 
 
 def with_bridges(store: Store, manifest: dict[str, FileRecord], question: str, vector: np.ndarray,
-                 titles: Callable[[], Mapping[str, str]], candidates: list[Candidate],
+                 names: Callable[[], Mapping[str, list[str]]], candidates: list[Candidate],
                  sources: frozenset[str] | None = None, dense: DenseIndex | None = None) -> list[Candidate]:
     """`candidates` with the best passage of each document that the top passages name by its title,
     as written, when the question does not name it ("...the fourth studio album by American rock band
     Fall Out Boy" brings the document "Fall Out Boy" for "...formed in which city?"). The answerer
     then cites it after its first sentence when that sentence names it (`rag.answer.compose.bridge`).
     Why a search of its own: the second document of a two-step question shares few words with it, so
-    the fused search ranks it low or misses it (dev numbers: `rag.answer.compose.bridge`). titles:
-    gives source -> document title (one dict per index generation)."""
-    names = _title_index(titles())
+    the fused search ranks it low or misses it (dev numbers: `rag.answer.compose.bridge`). names:
+    gives `title_index` of the documents' titles (built once per index generation by its caller)."""
+    names = names()
     if not names:
         return candidates
     asked = question.lower()
@@ -223,18 +223,10 @@ def with_bridges(store: Store, manifest: dict[str, FileRecord], question: str, v
     return candidates + with_sentences(store, new) if new else candidates
 
 
-def _title_index(titles: Mapping[str, str]) -> dict[str, list[str]]:
-    """name -> sources, for the titles that read as names (`terms.title_name`); kept while `titles`
-    is the same dict (one per index generation)."""
-    hit = _TITLE_CACHE.get("index")
-    if hit is not None and hit[0] is titles:
-        return hit[1]
+def title_index(titles: Mapping[str, str]) -> dict[str, list[str]]:
+    """name -> sources, for the titles (source -> title) that read as names (`terms.title_name`)."""
     out: dict[str, list[str]] = {}
     for src, title in titles.items():
         if name := terms.title_name(title):
             out.setdefault(name, []).append(src)
-    _TITLE_CACHE["index"] = (titles, out)
     return out
-
-
-_TITLE_CACHE: dict[str, tuple] = {}

@@ -54,14 +54,14 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
         ranked = _not_again(ranked, res.own_terms, res.previous_answer)
     ranked = others_last(asked, ranked)
     ranked = causes_first(asked, ranked)
-    ranked = figure_first(asked, ranked, idf, {c.record.id: c.record.span.title for c in cands})
+    titles = {c.record.id: c.record.span.title for c in cands}  # passage id -> its document's title
+    ranked = figure_first(asked, ranked, idf, titles)
     if rr is None:
         p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
     if p < answer_above:
         return declined
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
-    titles = {c.record.id: c.record.span.title for c in cands}
     chosen = bridge(select(statements, model), statements, titles, asked)
     ans = compose(asked, lead_ins(chosen, ranked), hits, model.differ_overlap)
     return replace(ans, question=res.question, resolved=res.resolved)
