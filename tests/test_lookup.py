@@ -204,3 +204,22 @@ def test_of_two_rows_named_alike_the_one_whose_column_fits_the_period_comes_firs
     fourth = _row("a.md", "Net sales 2,729,388 2,196,838", quarter, "c2", 1.0)
     q = "What were net sales in the fourth quarter ended January 29, 2030?"
     assert [m.scored for m in row_matches(q, [annual, fourth], None, {})] == [fourth, annual]
+
+
+def test_the_documents_own_name_in_a_label_is_not_an_unasked_word():
+    """"Net income attributable to Harbour Group plc common shareholders" answers a question that asks
+    for net income attributable to common shareholders, over a shorter row that leaves words of the
+    question out; the company's name in its label does not count against it."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    income = header_text("Statements of income (in millions)", ["2031", "2030"])
+    short = _row("a.md", "Income attributable to shareholders 468 412", income, "c1", 2.0)
+    full = _row("a.md", "Net income attributable to Harbour Group plc common shareholders 9,906 8,110", income, "c1", 1.0)
+    titles = {"c1": "Harbour Group plc annual report"}
+    q = "What was Harbour Group's net income attributable to common shareholders in 2031?"
+    assert [m.scored for m in row_matches(q, [short, full], None, titles)] == [full, short]
+    # a word the document's name does not hold still counts against a label
+    other = _row("a.md", "Net income attributable to noncontrolling interests and common shareholders 51 40",
+                 income, "c1", 1.0)
+    assert [m.scored for m in row_matches(q, [other, full], None, titles)] == [full, other]
