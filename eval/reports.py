@@ -204,6 +204,20 @@ def paraphrased(items: list[dict]) -> list[dict]:
     return out
 
 
+# --instructions: a figure question with a sentence on how to answer it after it, as people type them
+# to a chat assistant (written here, one per question in turn); an extractive answer cannot follow
+# them, and they must not change which figure is found (`rag.directives`).
+_INSTRUCTIONS = ("Please keep the answer short.", "Answer in one sentence and cite the page.",
+                 "If the filing does not report it, say so.", "Use only the financial statements.",
+                 "Show the figure with its unit.", "Explain your reasoning.")
+
+
+def instructed(items: list[dict]) -> list[dict]:
+    figs = [it for it in items if it["set"] == "figures"]
+    return [{**it, "question": f"{it['question']} {_INSTRUCTIONS[i % len(_INSTRUCTIONS)]}", "id": it["id"] + "-ins"}
+            for i, it in enumerate(figs)]
+
+
 def score(system, items: list[dict], toc: set[tuple[str, int]]) -> tuple[dict, list[dict]]:
     ingest_s = system.ingest()
     recs = []
@@ -296,6 +310,9 @@ def main(argv=None) -> int:
     p.add_argument("--synonyms", action="store_true",
                    help="ask the figure questions that name a line item by another of its names (e.g. "
                         "'revenue' for 'net sales'); a dev check of reading line items by meaning")
+    p.add_argument("--instructions", action="store_true",
+                   help="ask the figure questions with a sentence on how to answer after each (e.g. 'Please "
+                        "keep the answer short.'); a dev check that instructions do not change what is found")
     p.add_argument("--render", metavar="JSON", help="write --md from a results JSON of an earlier run "
                                                     "(its records cut to --half), running nothing")
     args = p.parse_args(argv)
@@ -314,6 +331,8 @@ def main(argv=None) -> int:
     items = [it for it in questions(pages) if args.half in ("all", it["half"])]
     if args.synonyms:
         items = paraphrased(items)
+    if args.instructions:
+        items = instructed(items)
     print(f"{len(items)} questions ({args.half}); contents pages: {len(toc)}", file=sys.stderr)
     systems = [Ours(docs)] + ([] if args.no_reference else [Reference(docs)])
     result = {"half": args.half, "contents_pages": sorted(toc), "systems": {}}

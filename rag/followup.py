@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from . import terms
+from .directives import asked_part
 
 History = Sequence[tuple[str, str]]  # (question, answer text), oldest first
 
@@ -109,15 +110,16 @@ def is_follow_up(question: str) -> bool:
 def resolve(question: str, history: History | None) -> Resolved:
     """`question` made standalone from `history` (earlier (question, answer) pairs, oldest first)."""
     history = list(history or [])
+    asked_as, question = question, asked_part(question)  # less instructions on how to answer
     if not history or not is_follow_up(question):
-        return Resolved(question, question)
+        return Resolved(asked_as, question)
     asked: list[str] = []  # the earlier turns' standalone questions, each read in its own context
     for q, _ in history:
         asked.append(_resolve_turn(q, asked) if asked else q)
     prev_answer = _MARKER.sub("", history[-1][1] or "")
     if prev_answer.startswith("The documents don't say"):
         prev_answer = ""
-    return Resolved(question, _resolve_turn(question, asked, prev_answer), prev_answer)
+    return Resolved(asked_as, _resolve_turn(question, asked, prev_answer), prev_answer)
 
 
 _EXPLAINS = re.compile(r"^(?:why\b|how\s+(?:is|are|was|were|do|does|did)\b)|" + terms.ASKS_CAUSE.pattern, re.IGNORECASE)

@@ -186,3 +186,30 @@ def test_the_cli_chat_says_what_a_follow_up_searched_for(harbour):
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("(Searching for:") == 1  # the first question stands alone
     assert "(Searching for: What was Ferries segment revenue for the three months ended June 30, 2024?)" in out.stdout
+
+
+@pytest.mark.parametrize("request_, asked", [
+    ("What was Harbour revenue in 2024 (in units of millions, rounded to one decimal place)? Calculate it from "
+     "the statement of income. If it is not reported, then please state that.", "What was Harbour revenue in 2024?"),
+    ("You are a careful analyst. Answer the following question using the balance sheet: what were Harbour's "
+     "total assets in 2024? Explain your reasoning.", "What were Harbour's total assets in 2024?"),
+])
+def test_instructions_on_how_to_answer_are_left_out_of_what_is_searched(request_, asked):
+    r = resolve(request_, None)
+    assert r.standalone == asked and r.question == request_ and r.resolved == asked
+
+
+@pytest.mark.parametrize("request_", [
+    "I am reading the 2024 report. What was Harbour revenue?",  # context, not an instruction
+    "Give me Harbour revenue for 2024. What about its costs?",  # an imperative that asks
+    "Please tell me Harbour revenue for 2024.",  # nothing asked besides it
+    "What was Harbour revenue (in millions) in 2024?",  # a figure's unit, not a note on the answer
+    "What was Harbour  revenue in 2024 ?",  # spacing as typed
+])
+def test_a_request_without_instructions_is_searched_as_written(request_):
+    assert resolve(request_, None).standalone == request_
+
+
+def test_a_follow_up_with_an_instruction_is_resolved_without_it():
+    r = resolve("And Ferries? Keep it short.", [(REVENUE, "")])
+    assert r.standalone == "What was Ferries revenue for the three months ended June 30, 2024?"

@@ -223,3 +223,15 @@ def test_the_documents_own_name_in_a_label_is_not_an_unasked_word():
     other = _row("a.md", "Net income attributable to noncontrolling interests and common shareholders 51 40",
                  income, "c1", 1.0)
     assert [m.scored for m in row_matches(q, [other, full], None, titles)] == [full, other]
+
+
+def test_a_figure_question_with_instructions_is_answered_as_without_them(filings):
+    """Sentences on how to answer ("Round ...", "If ..., then state that") are not searched for, so
+    the row still answers; the answer shows what was searched for."""
+    q = "What were Harbour Group's total assets as of December 31, 2030?"
+    plain = filings.ask(q)
+    ans = filings.ask(f"{q[:-1]} (in units of millions, rounded to one decimal place)? Calculate what was asked "
+                      "by using the line items shown in the statement. If it is not reported, then state that.")
+    assert ans.resolved == q
+    assert ans.text == plain.text and ans.text.startswith("Total assets: 15,803 million, as of December 31, 2030 [1]")
+    assert [c.quote for c in ans.citations] == [c.quote for c in plain.citations]
