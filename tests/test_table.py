@@ -1,6 +1,6 @@
 """Table rows that carry their context (rag.read.table): cells, column labels, the period a question
 picks, and the sentence that states one figure. Pure functions: no files, no models."""
-from rag.read.table import best_column, best_columns, cells, figure, header_text, labelled, parse_header, readable, row_cells
+from rag.read.table import best_column, best_columns, cells, column_fits, figure, header_text, labelled, parse_header, readable, row_cells
 
 QUARTERS = header_text("Statements of Operations (in millions, except per share data)",
                        ["Three Months Ended March 31, 2031", "Three Months Ended March 31, 2030",
@@ -81,6 +81,29 @@ def test_a_bare_year_column_reads_with_the_year_end_its_title_names():
     assert figure("What was the tax rate in 2032?", head, "Effective tax rate 21.4 % 18.9 %") == \
         "Effective tax rate: 21.4%, for the year ended June 30, 2032"
 
+
+
+def test_year_columns_read_with_the_span_their_title_gives_them():
+    """Two tables of the same row, one titled "Three Months Ended December 31," and one "Twelve Months
+    Ended December 31,", both over "2032 | 2031": a fourth-quarter question reads the first, a
+    full-year one the second, and each answer says which span it is."""
+    quarter = header_text("Earnings per share: Three Months Ended December 31,", ["2032", "2031"])
+    year = header_text("Earnings per share: Twelve Months Ended December 31,", ["2032", "2031"])
+    row = "Diluted earnings per share $ 0.69 $ 0.23"
+    q4 = "What were diluted earnings per share in the fourth quarter of 2031?"
+    assert best_column(q4, cells(quarter, row)[0]) == 1
+    assert max(column_fits(q4, cells(quarter, row)[0])) > max(column_fits(q4, cells(year, "Diluted earnings per share $ 3.49 $ 2.41")[0]))
+    assert figure(q4, quarter, row) == "Diluted earnings per share: $0.23, for the three months ended December 31, 2031"
+    # two spans over four year columns split them in order
+    both = header_text("Three Months Ended December 31, Twelve Months Ended December 31,", ["2032", "2031", "2032", "2031"])
+    assert cells(both, "Net revenues 3,590 3,207 13,127 9,680")[0] == (
+        "Three Months Ended December 31, 2032", "Three Months Ended December 31, 2031",
+        "Twelve Months Ended December 31, 2032", "Twelve Months Ended December 31, 2031")
+    assert figure("What were net revenues for the full year 2032?", both, "Net revenues 3,590 3,207 13,127 9,680") \
+        == "Net revenues: 13,127, for the twelve months ended December 31, 2032"
+    # a title without a month and day leaves the year columns as printed
+    plain = header_text("Earnings per share, three months ended", ["2032", "2031"])
+    assert cells(plain, row)[0] == ("2032", "2031")
 
 GLUED = """Harbour Crane Review
 

@@ -118,17 +118,43 @@ def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | Non
         return None
     merged = tuple(c for i, c in enumerate(columns) if i == 0 or c != columns[i - 1])
     readings = (columns,) if merged == columns else (columns, merged)
+    context = parse_header(header).context
     for cols in readings:
         if (got := row_cells(row, len(cols))) and not _AMOUNT_END.search(got[0]):  # "Net sales $ 3,226,773": misread
-            return cols, got[0], got[1]
+            return dated(context, cols), got[0], got[1]
     # An amount and its share beside it under one label ("Net sales $ 3,226,773 100.0% $ 2,729,388
     # 100.0%" under "13 Weeks Ended January 28, 2023 | 13 Weeks Ended January 29, 2022"): the amounts.
     for cols in readings:
         got = row_cells(row, 2 * len(cols))
         if got and all(share.endswith("%") and not amount.endswith("%")
                        for amount, share in zip(got[1][::2], got[1][1::2])):
-            return cols, got[0], got[1][::2]
+            return dated(context, cols), got[0], got[1][::2]
     return None
+
+
+# What a table's title line says its year columns span: "Three Months Ended December 31," over
+# "2022 | 2021", or "For the years ended June 30," (a month and day: the column gives the year).
+_LEAD = re.compile(r"\b(?:(?:three|six|nine|twelve|3|6|9|12)\s+months|(?:13|26|39|52|53)\s+weeks|(?:fiscal\s+)?"
+                   r"(?:years?|quarters?))\s+ended,?\s+(?:%s)\.?\s+\d{1,2}\b" % "|".join(_MONTHS), re.I)
+
+
+def dated(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Year columns read with the period their table's title gives them: "2021" under "Three Months
+    Ended December 31," is "Three months ended December 31, 2021", not the full year 2021 of the
+    table beside it. Two leads over twice as many columns split them in order ("Three Months Ended
+    ... | Twelve Months Ended ..." over "2022 | 2021 | 2022 | 2021"); other columns stay as printed.
+    An earnings release's quarter and full-year tables print the same row over the same years: the
+    fourth quarter of 2021 was read from the full year's column (conversations tune, fact first 0.511 ->
+    0.523; the figures tune half unchanged, its years-ended titles read as before)."""
+    leads = [" ".join(m.group(0).split()).rstrip(",") for m in _LEAD.finditer(context)]
+    if not leads or len(columns) % len(leads) or not any(_YEAR.fullmatch(c.strip()) for c in columns):
+        return columns
+    per = len(columns) // len(leads)
+    out = []
+    for i, c in enumerate(columns):
+        lead = re.sub(r"\b(year|quarter)s\b", r"\1", leads[i // per], flags=re.I)  # "Years ended" -> "Year ended"
+        out.append(f"{lead}, {c.strip()}" if _YEAR.fullmatch(c.strip()) else c)
+    return tuple(out)
 
 
 def labelled(header: str, row: str, context: bool = True) -> str:
@@ -247,7 +273,7 @@ def figure(question: str, header: str, row: str) -> str | None:
     unit_of_row = "" if per_unit or not unit else unit
     said = f"{label}: " + "; ".join(
         f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row}, "
-        f"{_period_phrase(columns[i], context)}" for i in picked)
+        f"{_period_phrase(columns[i])}" for i in picked)
     if len(picked) == 2 and _ASKS_CHANGE.search(question):
         said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), unit_of_row)
     return said
@@ -293,21 +319,16 @@ def _change(earlier: tuple, later: tuple, unit: str) -> str:
     return f" (a change of {diff}{rel}, from the earlier period)"
 
 
-# "For the years ended June 30," or "Fiscal Years Ended" above columns that print only the year.
-_YEAR_END = re.compile(r"\b(fiscal\s+)?years?\s+ended,?\s+((?:%s)\.?\s+\d{1,2})\b" % "|".join(_MONTHS), re.I)
-
-
-def _period_phrase(column: str, context: str = "") -> str:
+def _period_phrase(column: str) -> str:
     """How a column's label reads after a figure: "for the three months ended July 29, 2023",
-    "in 2022", "in fiscal 2023", "as of July 29, 2023"; a bare year under a title that says when the
-    year ends: "for the fiscal year ended June 30, 2022"."""
+    "in 2022", "in fiscal 2023", "as of July 29, 2023" (a bare year under a title that says when the
+    year ends is dated by `dated` before it comes here)."""
     words = column.split()
     if not words:
         return ""
     first = words[0].lower().strip(".,")
-    if _YEAR.fullmatch(column.strip()) and (m := _YEAR_END.search(context)):
-        return f"for the {'fiscal ' if m.group(1) else ''}year ended {m.group(2).capitalize()}, {column.strip()}"
-    if _YEAR.fullmatch(column.strip()) or first in ("fiscal", "fy", "q1", "q2", "q3", "q4"):
+    if (_YEAR.fullmatch(column.strip()) or first in ("fiscal", "fy", "q1", "q2", "q3", "q4")) \
+            and not re.search(r"\bended\b", column, re.I):
         return f"in {column}"
     if first in _MONTHS or first[:3] in _MONTH_ABBR or first in ("as", "at", "december", "balance"):
         return column if first in ("as", "at") else f"as of {column}"
