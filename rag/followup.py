@@ -134,6 +134,12 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
         # it continues the last question that asked for a fact: "And Gaming?" after "What drove the
         # increase?" asks for Gaming's figure, not for what drove it
         base = next((q for q in reversed(asked) if not _EXPLAINS.search(q)), asked[-1])
+        now, then = _PERIOD.search(asked[-1]), _PERIOD.search(base)
+        if base is not asked[-1] and now and then and _no_years(now.group(0)) == _no_years(then.group(0)):
+            # ... in the period the conversation got to: after "And a year earlier?" and "What drove the
+            # decrease?" (read as the later year's), "What about the first six months?" is of that year.
+            # Conversations tune half: fact first 0.545 -> 0.557
+            base = base[:then.start()] + now.group(0) + base[then.end():]
         return _ellipsis((about.group(1) if about else body).rstrip(" ?.!"), base)
     previous = asked[-1]
     if len(asked) >= 2 and (_CHANGE.search(body) or _REASON.search(body) or _EXPLAINS.search(body)) \
@@ -142,6 +148,10 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
         # "What drove the decrease?" asks about the change, which happened in the later of the two
         previous = max(asked[-2:][::-1], key=lambda q: max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0))
     return _references(body, previous, prev_answer)
+
+
+def _no_years(period: str) -> str:
+    return re.sub(r"(?:19|20)\d{2}", "", period.lower())
 
 
 def _ellipsis(fragment: str, previous: str) -> str:
@@ -226,6 +236,12 @@ def _owner(text: str) -> int:
     return m.end() if m else 0
 
 
+# A noun that is a measure of another one: "And the margin?" after "What was adjusted EBIT of the
+# Rigid Packaging segment?" asks for the adjusted EBIT margin of the segment (it had taken the segment's
+# place). Conversations tune half: fact first 0.523 -> 0.545.
+_OF_MEASURE = re.compile(r"(?:margin|rate|ratio|growth|share|percentage|yield)s?", re.I)
+
+
 def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | None:
     """Put `fragment` in place of the part of `previous` it stands beside: the chunk with the same
     head word ("Gaming revenue" for "Data Center revenue"), a name for a name ("Krakow" for "Warsaw"),
@@ -249,6 +265,9 @@ def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | No
         names = re.match(r"(.*?\s)??[a-z][\w-]*(?:\s+[a-z][\w-]*)*$", previous[a:b])
         a += len(names.group(1) or "") if names else 0
         return previous[:a] + fragment + previous[b:]
+    if _OF_MEASURE.fullmatch(fragment):  # "And the margin?": the margin of what was asked, not a new topic
+        a, b = spans[0]
+        return previous[:b] + " " + fragment + previous[b:]
     frag_terms = terms.content_terms(fragment)
     head = frag_terms[-1] if frag_terms else ""
     for a, b in spans:  # same head word: "Gaming revenue" replaces "Data Center revenue"

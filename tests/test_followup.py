@@ -213,3 +213,18 @@ def test_a_request_without_instructions_is_searched_as_written(request_):
 def test_a_follow_up_with_an_instruction_is_resolved_without_it():
     r = resolve("And Ferries? Keep it short.", [(REVENUE, "")])
     assert r.standalone == "What was Ferries revenue for the three months ended June 30, 2024?"
+
+
+def test_a_measure_of_the_measure_asked_joins_it_and_keeps_the_segment():
+    q = "What was adjusted EBIT of Harbour's Ferries segment in fiscal 2024?"
+    assert standalone("And the margin?", q) == "What was adjusted EBIT margin of Harbour's Ferries segment in fiscal 2024?"
+    assert standalone("And Cranes?", q) == "What was adjusted EBIT of Harbour's Cranes segment in fiscal 2024?"
+
+
+def test_an_ellipsis_after_a_why_question_is_asked_in_the_period_the_conversation_got_to():
+    """A year earlier, then what drove the decrease (read as the later year's): the six months asked
+    next are the later year's, not the year-earlier question's."""
+    turns = [("What were Harbour's revenues in the second quarter of 2024?", ""),
+             ("And a year earlier?", ""), ("What drove the decrease?", "")]
+    r = resolve("What about the first six months?", turns)
+    assert "2024" in r.standalone and "2023" not in r.standalone and "revenues" in r.standalone, r.standalone
