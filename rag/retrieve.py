@@ -149,8 +149,10 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
     docs = lookup.named_sources(question, titles)
     if sources is not None:
         docs = sources if docs is None else docs & sources
-    query = lookup.label_query(question)
-    if not query or docs is not None and not docs:
+    if docs is not None and not docs:
+        return candidates
+    query = lookup.label_query(question, titles={s: titles.get(s, "") for s in docs} if docs else None)
+    if not query:
         return candidates
     have = {c.record.id: c for c in candidates}
 
@@ -171,7 +173,8 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
         return best, new
 
     best, new = rows(query)
-    if not best and (wider := lookup.label_query(question, other_names=True)) != query:
+    if not best and (wider := lookup.label_query(question, other_names=True,
+                                                  titles={s: titles.get(s, "") for s in docs} if docs else None)) != query:
         # only when the question's own words find no row: the other names bring other rows too, and
         # among rows as well named BM25's order decides (conversations held: Best Buy's six-month
         # revenue was read from the Domestic segment's "Revenue" row while they were always searched)

@@ -235,3 +235,32 @@ def test_a_figure_question_with_instructions_is_answered_as_without_them(filings
     assert ans.resolved == q
     assert ans.text == plain.text and ans.text.startswith("Total assets: 15,803 million, as of December 31, 2030 [1]")
     assert [c.quote for c in ans.citations] == [c.quote for c in plain.citations]
+
+
+def test_a_segments_name_is_a_rows_label_when_the_table_title_says_what_is_measured():
+    """"MGM-like" supplements list segments as rows under a title naming the measure: "Ferries" under
+    "NET REVENUES" answers Ferries' net revenues, "Ferries" under "Depreciation by segment" does not
+    (it states another measure), and the row search keeps the segment's name among its words."""
+    from rag.answer import row_matches
+    from rag.answer.lookup import label_query
+    from rag.read.table import header_text
+
+    cols = ["Twelve months ended December 31, 2031", "Twelve months ended December 31, 2030"]
+    revenues = _row("a.md", "Ferries 673,593 1,210,761", header_text("SUPPLEMENTAL DATA – NET REVENUES (In thousands)", cols), "c1", 1.0)
+    depreciation = _row("a.md", "Ferries 125 120", header_text("Depreciation and amortization by segment ($ in millions)", cols), "c1", 2.0)
+    titles = {"c1": "Harbour Group plc annual report"}
+    q = "What were Harbour Group's Ferries segment net revenues for full-year 2031?"
+    assert [m.scored for m in row_matches(q, [depreciation, revenues], None, titles)] == [revenues]
+    assert label_query(q, titles={"a.md": "Harbour Group plc annual report"}) == "ferries segment net revenues"
+    assert label_query(q) == "segment net revenues"  # no documents known: every name is left out
+
+
+def test_a_year_asked_alone_reads_the_full_years_column():
+    from rag.read.table import header_text, figure
+
+    both = header_text("NET REVENUES (In thousands)", ["Three months ended December 31, 2031", "Three months ended December 31, 2030",
+                                                       "Twelve months ended December 31, 2031", "Twelve months ended December 31, 2030"])
+    row = "Ferries 174,720 314,717 673,593 1,210,761"
+    assert figure("What were Ferries net revenues in 2031?", both, row).startswith("Ferries: 673,593 thousand, for the twelve months")
+    assert figure("What were Ferries net revenues in the fourth quarter of 2031?", both, row).startswith(
+        "Ferries: 174,720 thousand, for the three months")

@@ -545,3 +545,35 @@ def test_a_statements_title_and_unit_line_set_apart_above_its_columns_name_its_r
     assert "in millions" in header.context and "STATEMENTS OF OPERATIONS" in header.context
     assert "usual form" not in header.context  # the sentence above is not the table's title
     assert [" ".join(c.split()) for c in header.columns][-1].endswith("2031")
+
+
+def test_a_title_set_in_several_heading_lines_names_each_of_two_tables_of_the_same_rows():
+    """Two tables list the same segments, one under "SUPPLEMENTAL DATA – NET REVENUES" and one under
+    "SUPPLEMENTAL DATA – OPERATING INCOME", each title over "(In thousands)" and "(Unaudited)": every
+    row carries its own table's whole title, so "Ferries" of the one is not read as the other's. A
+    rate set with a space before its sign ("91 %") is a row of figures, not a header line."""
+    def table(c, y, title, rows):
+        c.setFont("Helvetica-Bold", 9)
+        for line in ("HARBOUR GROUP PLC AND SUBSIDIARIES", title, "(In thousands)", "(Unaudited)"):
+            c.drawString(200, y, line)
+            y -= 11
+        c.setFont("Helvetica", 9)
+        y -= 8
+        cols = (400, 480)
+        for x, year in zip(cols, ("2031", "2030")):
+            c.drawRightString(x, y, year)
+        _figure_rows(c, y - 16, cols, rows)
+
+    def draw(c):
+        table(c, 720, "SUPPLEMENTAL DATA – NET REVENUES", [("Ferries", "2,297,282", "1,806,686"),
+                                                          ("Cranes", "991,452", "899,607")])
+        table(c, 560, "SUPPLEMENTAL DATA – OPERATING INCOME", [("Occupancy", "91 %", "86 %"),
+                                                              ("Ferries", "877,052", "698,739"),
+                                                              ("Cranes", "319,517", "309,250")])
+
+    rows = _table_rows(_read(_pdf(draw), "supplement.pdf", "x")[0])
+    revenues = parse_header(rows["Ferries 2,297,282 1,806,686"].header).context
+    income = parse_header(rows["Ferries 877,052 698,739"].header).context
+    assert "NET REVENUES" in revenues and "(In thousands)" in revenues and "OPERATING INCOME" not in revenues
+    assert "OPERATING INCOME" in income and "NET REVENUES" not in income
+    assert "Occupancy 91 % 86 %" in rows and "Occupancy" not in income

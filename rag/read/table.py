@@ -192,7 +192,7 @@ def period_terms(text: str) -> dict:
     days = set(re.findall(r"\b([0-3]?\d),?\s+(?:19|20)\d\d\b", t))
     spans = {v for k, v in _SPAN.items() if re.search(rf"\b{k}\b", t)}
     spans |= {_WEEKS[w] for w in re.findall(r"\b(13|26|39|52|53)[\s-]+weeks?\b", t)}  # retailers' 4-4-5 calendars
-    if re.search(r"\b(?:full\s+year|year\s+ended|annual|twelve\s+months)\b", t) or not spans and not marked and (
+    if re.search(r"\b(?:full[\s-]+year|year\s+ended|annual|twelve\s+months)\b", t) or not spans and not marked and (
             re.search(r"\bfiscal\s+year\b", t) or _FY.search(t)):  # "second quarter of fiscal 2024" is a quarter
         spans.add("year")
     return {"years": frozenset(years), "months": frozenset(months), "days": frozenset(days), "spans": frozenset(spans),
@@ -238,6 +238,8 @@ def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
     q = terms or question_periods(question)
     if not (q["years"] or q["months"] or q["spans"]):
         return []
+    if q["years"] and not (q["months"] or q["spans"]):  # "net revenues in 2022": the year's, not its fourth quarter's
+        q = {**q, "spans": frozenset({"year"})}
     scores = []
     for col in columns:
         c = period_terms(col)

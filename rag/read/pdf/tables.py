@@ -57,7 +57,7 @@ def _numeric_row(r: _Row) -> bool:
 
 def _data_row(r: _Row) -> bool:
     for c in r.cells() or [r.text]:
-        toks = c.split()
+        toks = re.sub(r"(?<=\d)\s+%", "%", c).split()  # "91 %": a rate set with a space before its sign
         if toks and all(_is_num(t) for t in toks) and not any(_YEAR.match(t) for t in toks) and not _MONTH.search(c):
             if not all(t in _EMPTY_CELL for t in toks):
                 return True
@@ -238,7 +238,15 @@ def _tables(rows: list[_Row]) -> None:
         # (or a lead-in ending in a colon: "Cash was as follows ($ in millions):", which may give the unit)
         if k >= 0 and (_CAPTION.match(rows[k].text) or rows[k].kind == "heading" or rows[k].text.rstrip().endswith(":")) \
                 and not rows[k].edge and _near(rows[k], table[0]):
-            context = f"{rows[k].text} {context}".strip()
+            title = [rows[k]]
+            # a title set in several heading lines ("SUPPLEMENTAL DATA – NET REVENUES" over "(In thousands)"
+            # over "(Unaudited)"): the lines right above the last one name the table too, or two tables
+            # of the same rows ("MGM China" under net revenues and under EBITDAR) read alike
+            while title[0].kind == "heading" and len(title) < TITLE_ROWS and k - len(title) >= 0 \
+                    and (t := rows[k - len(title)]).kind == "heading" and not t.edge and t.page == title[0].page \
+                    and _near(t, title[0]):
+                title.insert(0, t)
+            context = f"{' '.join(r.text for r in title)} {context}".strip()
         elif columns and not unit_of(context):
             context = f"{_title_above(rows, k, table[0])} {context}".strip()
         group = ""  # a row without figures inside the table labels the rows under it ("Other income (expense):")
