@@ -264,3 +264,21 @@ def test_a_year_asked_alone_reads_the_full_years_column():
     assert figure("What were Ferries net revenues in 2031?", both, row).startswith("Ferries: 673,593 thousand, for the twelve months")
     assert figure("What were Ferries net revenues in the fourth quarter of 2031?", both, row).startswith(
         "Ferries: 174,720 thousand, for the three months")
+
+
+def test_a_row_that_answers_the_figure_asked_is_not_declined_by_the_abstainer(filings):
+    """With an abstainer set to decline everything, the row whose label, names and period answer a
+    figure look-up still answers; a prose question is declined, as is a figure question no row holds."""
+    from rag.answer import answer, load_model
+
+    model = load_model()
+    strict = replace(model, answer_above=1.01, rerank=replace(model.rerank, answer_above=1.01) if model.rerank else None)
+
+    def ask(q):
+        _, cands, qvec = filings._search(q, 5, 2, sentences=True)
+        return answer(q, cands, qvec, model=strict, idf=filings._idf(), relevance=filings.relevance)
+
+    got = ask("What were Harbour Group's total liabilities as of December 31, 2030?")
+    assert not got.abstained and got.text.startswith("Total liabilities: 9,115 million, as of December 31, 2030")
+    assert ask("Why did Harbour Group's total assets grow in 2031?").abstained
+    assert ask("What was Harbour Group's dividend per share in 2031?").abstained

@@ -16,7 +16,7 @@ from .causes import causes_first
 from .compose import bridge, compose, lead_ins, select
 from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
-from .lookup import figure_first
+from .lookup import answering_row
 from .model import Model, load_model
 from .rerank import rerank
 
@@ -55,10 +55,11 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     ranked = others_last(asked, ranked)
     ranked = causes_first(asked, ranked)
     titles = {c.record.id: c.record.span.title for c in cands}  # passage id -> its document's title
-    ranked = figure_first(asked, ranked, idf, titles)
+    row = answering_row(asked, ranked, idf, titles)
+    ranked = ranked if row is None else [row] + [s for s in ranked if s is not row]
     if rr is None:
         p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
-    if p < answer_above:
+    if p < answer_above and row is None:
         return declined
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
