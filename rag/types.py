@@ -132,7 +132,7 @@ class Answer:
     text: str
     citations: tuple[Citation, ...] = ()
     abstained: bool = False
-    hits: tuple[Hit, ...] = field(default=(), repr=False, compare=False)
+    hits: tuple[Hit, ...] = field(default=(), repr=False, compare=False)  # the passages it quotes first, then as retrieved
     mode: str = "extractive"
     notice: str = ""  # e.g. why an LLM answer was replaced by the extractive one
     resolved: str = ""  # a follow-up as searched for and answered ("And Gaming?" -> "What was Gaming revenue ...?")

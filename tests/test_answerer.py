@@ -203,3 +203,22 @@ def test_a_why_question_is_answered_with_the_sentence_that_gives_the_cause(tmp_p
     ans = a.ask("Why were Harbor Bakery's net sales lower in 2031?")
     assert not ans.abstained and "due to the closure" in ans.citations[0].quote, ans.text
     assert causes.asks_cause("What drove the decline?") and not causes.asks_cause("What were net sales in 2031?")
+
+
+def test_the_passages_the_answer_quotes_come_first_among_the_hits(small):
+    """ask()'s hits (the sources shown beside the answer) begin with the passages it quotes, in its
+    order, then the rest as retrieved: none is dropped or repeated, even where the search ranked the
+    quoted passage last (a row found by the figure row search joins the candidates last)."""
+    from rag.answer import answer, load_model
+
+    question = "How tall is the lighthouse tower?"
+    _, cands, qvec = small._search(question, 5, sentences=True)
+    for order in (cands, cands[::-1]):
+        ans = answer(question, order, qvec, model=load_model())
+        assert not ans.abstained and ans.citations
+        quoted = {c.quote for c in ans.citations}
+        first = ans.hits[0]
+        assert any(q in first.text for q in quoted), (first.text, quoted)
+        assert sorted(h.chunk_id for h in ans.hits) == sorted(c.record.id for c in cands)
+        rest = [h.chunk_id for h in ans.hits if not any(q in h.text for q in quoted)]
+        assert rest == [c.record.id for c in order if c.record.id in rest]  # the others in search order

@@ -64,8 +64,17 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
     chosen = bridge(select(statements, model), statements, titles, asked)
-    ans = compose(asked, lead_ins(chosen, ranked), hits, model.differ_overlap)
+    said = lead_ins(chosen, ranked)
+    ans = compose(asked, said, _cited_first(hits, said), model.differ_overlap)
     return replace(ans, question=res.question, resolved=res.resolved)
+
+
+def _cited_first(hits: tuple, said: list[Scored]) -> tuple:
+    """The retrieved passages with those the answer quotes first, in its order, then the rest as
+    retrieved: a row found by the figure row search joins the candidates last, and the top k shown
+    beside the answer left out the passage it quoted."""
+    order = {c: i for i, c in enumerate(dict.fromkeys(s.span.chunk for s in said))}
+    return tuple(sorted(hits, key=lambda h: order.get(h.chunk_id, len(order))))  # stable: the rest keep theirs
 
 
 def _not_again(ranked: list[Scored], own: frozenset, previous: str) -> list[Scored]:
