@@ -136,7 +136,7 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
     """`candidates` with the passage of the table row that best answers a figure look-up marked to
     compete (`Candidate.row_match`), and added when the ranked search missed it. The row is found by a
     BM25 search for its label words (`lookup.label_query`) within the documents the question names,
-    and must match as `lookup.figure_first` would move it first. Why a search of its own: a statement
+    and must match as `lookup.answering_row` would answer with it. Why a search of its own: a statement
     row is a label and figures ("Net income 4,756 4,822 5,260"), so the question's other words (the
     company, "fiscal", the date) pull prose passages ahead of it in the fused search; the gold row of
     a tune figure question was in the pool for 29 of 42. titles: gives source -> document title, called
@@ -151,7 +151,8 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
         docs = sources if docs is None else docs & sources
     if docs is not None and not docs:
         return candidates
-    query = lookup.label_query(question, titles={s: titles.get(s, "") for s in docs} if docs else None)
+    searched = {s: titles.get(s, "") for s in docs} if docs else None  # a segment's name is a label there
+    query = lookup.label_query(question, titles=searched)
     if not query:
         return candidates
     have = {c.record.id: c for c in candidates}
@@ -173,8 +174,7 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
         return best, new
 
     best, new = rows(query)
-    if not best and (wider := lookup.label_query(question, other_names=True,
-                                                  titles={s: titles.get(s, "") for s in docs} if docs else None)) != query:
+    if not best and (wider := lookup.label_query(question, other_names=True, titles=searched)) != query:
         # only when the question's own words find no row: the other names bring other rows too, and
         # among rows as well named BM25's order decides (conversations held: Best Buy's six-month
         # revenue was read from the Domestic segment's "Revenue" row while they were always searched)

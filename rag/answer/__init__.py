@@ -21,7 +21,7 @@ from .extractive import DECLINE, NEVER_ANSWER, answer
 from .features import (ABSTAIN_FEATURES, FEATURES, N_CHUNKS, RELEVANCE_ABSTAIN_FEATURES, RERANK_FEATURES,
                        SENTENCE_PEEK, Scored, abstain_features, asks_for, coverage, features, pool, pool_idf, rank,
                        relevance_abstain_features, rerank_features)
-from .lookup import MIN_COVERAGE, figure_first, row_matches
+from .lookup import MIN_COVERAGE, answering_row, row_matches
 from .model import MODEL_PATH, Model, Rerank, load_model
 from .rerank import TABLE_SIBLINGS, rerank
 
@@ -29,5 +29,5 @@ __all__ = [
     "answer", "DECLINE", "NEVER_ANSWER", "Model", "Rerank", "load_model", "MODEL_PATH", "FEATURES", "ABSTAIN_FEATURES",
     "RERANK_FEATURES", "RELEVANCE_ABSTAIN_FEATURES", "SENTENCE_PEEK", "N_CHUNKS", "TABLE_SIBLINGS", "RIVAL_OVERLAP",
     "DIFFER_OVERLAP", "Scored", "features", "rank", "pool", "asks_for", "abstain_features", "rerank_features",
-    "relevance_abstain_features", "rerank", "select", "figure_first", "row_matches", "MIN_COVERAGE", "lead_ins", "compose", "citation", "coverage", "pool_idf",
+    "relevance_abstain_features", "rerank", "select", "answering_row", "row_matches", "MIN_COVERAGE", "lead_ins", "compose", "citation", "coverage", "pool_idf",
 ]

@@ -12,8 +12,8 @@ a row is answered even where the abstainer would decline (`answering_row`): the 
 on prose and read "How large was the operating loss of Amazon's International segment in 2017?" as
 unanswerable with the row first (figures tune half, declined 0.048 -> 0.024, figure in the answer
 0.738 -> 0.762; a row must hold every name the question states, so another company's filing never
-answers). Prose answers are unchanged: 560 answers over cached
-dev pools of the four prose sets are identical with and without it.
+answers). Prose answers are unchanged: 560 answers over cached dev pools of the four prose sets are
+identical with and without it.
 Tried and left out: a dense search over table rows alone, adding the passages of its top 3, 5 or 8
 rows to the pool, found no further gold row (tune figures in the answer: 0.643 at 3 and 5, 0.619 at 8).
 """
@@ -256,13 +256,6 @@ def answering_row(question: str, ranked: list[Scored], idf=None, titles: Mapping
     if not matches or matches[0].coverage < MIN_COVERAGE or matches[0].score <= 0:
         return None
     return matches[0].scored
-
-
-def figure_first(question: str, ranked: list[Scored], idf=None, titles: Mapping[str, str] | None = None
-                 ) -> list[Scored]:
-    """`ranked` with the `answering_row` first, if there is one."""
-    best = answering_row(question, ranked, idf, titles)
-    return ranked if best is None else [best] + [s for s in ranked if s is not best]
 
 
 def label_query(question: str, other_names: bool = False, titles: Mapping[str, str] | None = None) -> str:
