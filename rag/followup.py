@@ -407,8 +407,12 @@ def _topic(question: str) -> str:
     if aux and aux.group(1).lower() in ("do", "does", "did") and len(words) > 1:
         words = words[:-1]  # "What does BERT stand for": after do/does/did the last word is the verb
     else:  # "When was the lighthouse first built": a participle (and its adverb) ends it
-        while len(words) > 1 and (re.fullmatch(r"[a-z]+(?:ed|en)", words[-1]) or words[-1] in terms.PAST_FORMS
-                                  or words[-1] in _ADVERBS):
+        def participle(w: str) -> bool:
+            return bool(re.fullmatch(r"[a-z]+(?:ed|en)", w)) or w in terms.PAST_FORMS
+
+        if len(words) > 3 and words[-2] == "to" and participle(words[-3]):
+            words = words[:-2]  # "How long was the uprising planned to last": its verb is "planned to last"
+        while len(words) > 1 and (participle(words[-1]) or words[-1] in _ADVERBS):
             words = words[:-1]
     return " ".join(words) + tail
 

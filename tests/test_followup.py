@@ -228,3 +228,10 @@ def test_an_ellipsis_after_a_why_question_is_asked_in_the_period_the_conversatio
              ("And a year earlier?", ""), ("What drove the decrease?", "")]
     r = resolve("What about the first six months?", turns)
     assert "2024" in r.standalone and "2023" not in r.standalone and "revenues" in r.standalone, r.standalone
+
+
+def test_it_stands_for_the_subject_not_the_verb_after_it():
+    """In "How long was the Harbour strike planned to last?" the subject is "the Harbour strike":
+    "planned to last" is its verb, so "it" in the next question takes the subject alone."""
+    r = resolve("Why was it called before the vote?", [("How long was the Harbour strike planned to last?", "")])
+    assert r.standalone == "Why was the Harbour strike called before the vote?"
