@@ -195,3 +195,23 @@ def test_a_fiscal_year_asked_reads_the_column_its_calendar_marks():
         "Revenue: $2,318 million, for the three months ended August 3, 2030 (fiscal 2031)"
     assert figure("What was revenue in the second quarter of fiscal 2032?", header, row).startswith("Revenue: $2,410")
     assert figure("What was revenue for the quarter ended August 2031?", header, row).startswith("Revenue: $2,410")
+
+
+def test_a_bare_year_column_of_a_10k_states_the_fiscal_year_its_title_names():
+    """A 10-K titled "... fiscal year ended June 30, 2032" (`rag.read.filing`): a segment table over
+    "2032 | 2031" states "for the fiscal year ended June 30, 2031"; a 52/53-week year (January 29)
+    ends on another day each year, so its bare years stay bare; a balance sheet's "As of June 30,"
+    reads "as of June 30, 2031"."""
+    from rag.read.table import year_end_of
+
+    assert year_end_of("Harbour Group plc, Form 10-K, fiscal year ended June 30, 2032") == "June 30"
+    assert year_end_of("Lakeshore Outfitters, Form 10-K, fiscal year ended January 29, 2032") == ""
+    assert year_end_of("Harbour Group plc, Form 10-Q, quarter ended March 31, 2032") == ""
+    segment = header_text("Ferries Segment ($ in millions)", ["2032", "2031"])
+    q = "What were Ferries net sales in fiscal 2031?"
+    assert figure(q, segment, "Net sales $ 3,540 $ 3,393", "June 30") == \
+        "Net sales: $3,393 million, for the fiscal year ended June 30, 2031"
+    assert figure(q, segment, "Net sales $ 3,540 $ 3,393") == "Net sales: $3,393 million, in 2031"
+    sheet = header_text("Consolidated Balance Sheets ($ in millions) As of June 30,", ["2032", "2031"])
+    assert figure("What were total assets as of June 30, 2031?", sheet, "Total assets $ 17,003 $ 17,426", "June 30") \
+        == "Total assets: $17,426 million, as of June 30, 2031"

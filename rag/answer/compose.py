@@ -136,8 +136,10 @@ def _conflicting(a: Scored, b: Scored, q_terms: set[str], min_overlap: float, nu
         and len(a.terms & b.terms & q_terms) >= 2
 
 
-def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = DIFFER_OVERLAP) -> Answer:
-    """Answer text with a [n] marker after each sentence; sources that disagree are set side by side."""
+def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = DIFFER_OVERLAP,
+            titles: Mapping[str, str] | None = None) -> Answer:
+    """Answer text with a [n] marker after each sentence; sources that disagree are set side by side.
+    titles: passage id -> its document's title (a 10-K's says when its fiscal year ends)."""
     sources = {c.span.source for c in chosen}
     q_terms = set(terms.content_terms(question))
     number_question = asks_for(question) == "number"
@@ -148,7 +150,7 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
         # others after it in document order
         chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: c.span.start)
     cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
-    said = [_statement(question, s.span) for s in chosen]
+    said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, ""))) for s in chosen]
     if conflict:
         text = "The sources differ. " + " ".join(f"{_title(c)}: {t} [{c.n}]" for c, t in zip(cites, said))
     else:
@@ -162,13 +164,13 @@ def citation(n: int, span: Span, score: float) -> Citation:
     return Citation.of(n, span, score, table.readable(span.header))
 
 
-def _statement(question: str, span: Span) -> str:
+def _statement(question: str, span: Span, year_end: str = "") -> str:
     """What the answer says for a citation: the sentence itself; for a table row, the figure in the
     column the question's period picks, with its unit and period, else every figure beside its
     column's label (a bare row of numbers says nothing)."""
     if not span.header or span.kind != "table_row":
         return span.text
-    return table.figure(question, span.header, span.text) or table.labelled(span.header, span.text)
+    return table.figure(question, span.header, span.text, year_end) or table.labelled(span.header, span.text)
 
 
 def _title(c: Citation) -> str:

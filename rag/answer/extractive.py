@@ -65,7 +65,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
     chosen = bridge(select(statements, model), statements, titles, asked)
     said = lead_ins(chosen, ranked)
-    ans = compose(asked, said, _cited_first(hits, said), model.differ_overlap)
+    ans = compose(asked, said, _cited_first(hits, said), model.differ_overlap, titles)
     return replace(ans, question=res.question, resolved=res.resolved)
 
 

@@ -133,9 +133,10 @@ def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | Non
 
 
 # What a table's title line says its year columns span: "Three Months Ended December 31," over
-# "2022 | 2021", or "For the years ended June 30," (a month and day: the column gives the year).
-_LEAD = re.compile(r"\b(?:(?:three|six|nine|twelve|3|6|9|12)\s+months|(?:13|26|39|52|53)\s+weeks|(?:fiscal\s+)?"
-                   r"(?:years?|quarters?))\s+ended,?\s+(?:%s)\.?\s+\d{1,2}\b" % "|".join(_MONTHS), re.I)
+# "2022 | 2021", "For the years ended June 30," or a balance sheet's "As of June 30," (a month and
+# day: the column gives the year).
+_LEAD = re.compile(r"\b(?:(?:(?:three|six|nine|twelve|3|6|9|12)\s+months|(?:13|26|39|52|53)\s+weeks|(?:fiscal\s+)?"
+                   r"(?:years?|quarters?))\s+ended,?|as\s+of)\s+(?:%s)\.?\s+\d{1,2}\b" % "|".join(_MONTHS), re.I)
 
 
 def dated(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
@@ -155,6 +156,23 @@ def dated(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
         lead = re.sub(r"\b(year|quarter)s\b", r"\1", leads[i // per], flags=re.I)  # "Years ended" -> "Year ended"
         out.append(f"{lead}, {c.strip()}" if _YEAR.fullmatch(c.strip()) else c)
     return tuple(out)
+
+
+_FISCAL_END = re.compile(r"\bfiscal year ended ((%s) (\d{1,2})), ((?:19|20)\d\d)\b" % "|".join(m.capitalize() for m in _MONTHS))
+
+
+def year_end_of(title: str) -> str:
+    """"June 30" of a title that says "fiscal year ended June 30, 2023" (a 10-K's, `rag.read.filing`),
+    when that day ends its month: a year that ends on a month's last day ends there every year, while a
+    52/53-week year ("fiscal year ended January 28, 2023") ends on another day the year before; else ""."""
+    import calendar
+
+    m = _FISCAL_END.search(title)
+    if not m:
+        return ""
+    month, day, year = _MONTHS.index(m.group(2).lower()) + 1, int(m.group(3)), int(m.group(4))
+    last = calendar.monthrange(year, month)[1]
+    return m.group(1) if day == last and month != 2 else ""  # (February's last day moves with leap years)
 
 
 def labelled(header: str, row: str, context: bool = True) -> str:
@@ -258,14 +276,18 @@ def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
     return scores
 
 
-def figure(question: str, header: str, row: str) -> str | None:
+def figure(question: str, header: str, row: str, year_end: str = "") -> str | None:
     """One cell of a row as a sentence, in the column the question's period picks:
     "Revenue: $9,583 (in millions) for the three months ended July 29, 2023". The value is quoted as
-    printed; None when the row cannot be read as cells or the question names no column."""
+    printed; None when the row cannot be read as cells or the question names no column. year_end:
+    the document's fiscal year end ("June 30", `year_end_of` its title), which a bare year column
+    states ("for the fiscal year ended June 30, 2022", not "in 2022")."""
     read = cells(header, row)
     if read is None:
         return None
     columns, label, vals = read
+    if year_end:
+        columns = tuple(f"Fiscal year ended {year_end}, {c.strip()}" if _YEAR.fullmatch(c.strip()) else c for c in columns)
     picked = [i for i in best_columns(question, columns) if vals[i] not in ("-", "–", "—")]
     if not picked or not label:
         return None
@@ -333,6 +355,6 @@ def _period_phrase(column: str) -> str:
             and not re.search(r"\bended\b", column, re.I):
         return f"in {column}"
     if first in _MONTHS or first[:3] in _MONTH_ABBR or first in ("as", "at", "december", "balance"):
-        return column if first in ("as", "at") else f"as of {column}"
+        return column[:1].lower() + column[1:] if first in ("as", "at") else f"as of {column}"
     words = [w if w.lower().strip(".,") in _MONTHS or (w.isupper() and len(w) > 1) else w.lower() for w in words]
     return "for the " + " ".join(words)
