@@ -261,9 +261,10 @@ def test_a_year_asked_alone_reads_the_full_years_column():
     both = header_text("NET REVENUES (In thousands)", ["Three months ended December 31, 2031", "Three months ended December 31, 2030",
                                                        "Twelve months ended December 31, 2031", "Twelve months ended December 31, 2030"])
     row = "Ferries 174,720 314,717 673,593 1,210,761"
-    assert figure("What were Ferries net revenues in 2031?", both, row).startswith("Ferries: 673,593 thousand, for the twelve months")
+    assert figure("What were Ferries net revenues in 2031?", both, row).startswith(
+        "Ferries: 673,593 thousand (about 674 million), for the twelve months")
     assert figure("What were Ferries net revenues in the fourth quarter of 2031?", both, row).startswith(
-        "Ferries: 174,720 thousand, for the three months")
+        "Ferries: 174,720 thousand (about 175 million), for the three months")
 
 
 def test_a_row_that_answers_the_figure_asked_is_not_declined_by_the_abstainer(filings):

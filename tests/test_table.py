@@ -215,3 +215,14 @@ def test_a_bare_year_column_of_a_10k_states_the_fiscal_year_its_title_names():
     sheet = header_text("Consolidated Balance Sheets ($ in millions) As of June 30,", ["2032", "2031"])
     assert figure("What were total assets as of June 30, 2031?", sheet, "Total assets $ 17,003 $ 17,426", "June 30") \
         == "Total assets: $17,426 million, as of June 30, 2031"
+
+
+def test_a_figure_printed_in_thousands_is_also_said_in_millions_or_billions():
+    head = header_text("SUPPLEMENTAL DATA – NET REVENUES (In thousands)", ["2031", "2030"])
+    q = "What were Ferries net revenues in 2031?"
+    assert figure(q, head, "Ferries 319,517 309,250") == "Ferries: 319,517 thousand (about 320 million), in 2031"
+    assert figure(q, head, "Ferries $ 3,592,216 $ 3,056,892") == "Ferries: $3,592,216 thousand (about 3.6 billion), in 2031"
+    assert figure(q, head, "Ferries (54,979) 5,015") == "Ferries: (54,979) thousand (about -55 million), in 2031"
+    assert figure(q, head, "Ferries 952 940") == "Ferries: 952 thousand, in 2031"  # reads well as printed
+    millions = header_text("Statements of income (in millions)", ["2031", "2030"])
+    assert figure(q, millions, "Net revenues 13,127 9,680") == "Net revenues: 13,127 million, in 2031"

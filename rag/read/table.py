@@ -296,11 +296,24 @@ def figure(question: str, header: str, row: str, year_end: str = "") -> str | No
     per_unit = re.search(r"\bper\s|\beps\b", label, re.I)
     unit_of_row = "" if per_unit or not unit else unit
     said = f"{label}: " + "; ".join(
-        f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row}, "
+        f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row + _rounded(vals[i], unit_of_row)}, "
         f"{_period_phrase(columns[i])}" for i in picked)
     if len(picked) == 2 and _ASKS_CHANGE.search(question):
         said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), unit_of_row)
     return said
+
+
+def _rounded(cell: str, unit: str) -> str:
+    """" (about 320 million)" after "319,517 thousand", " (about 3.6 billion)" after "3,592,216 thousand":
+    a figure printed in thousands as a reader says it, rounded as earnings releases round (whole
+    millions, billions to one decimal); "" for other units, which read well as printed. Conversations
+    tune half: fact first 0.568 -> 0.591 (MGM's segment figures, stated "$320 million" in its text)."""
+    value = _number(cell)
+    if value is None or unit != "thousand" or abs(value) < 1e3:
+        return ""
+    amount = abs(value) * 1e3
+    said = f"{amount / 1e9:,.1f} billion" if amount >= 1e9 else f"{amount / 1e6:,.0f} million"
+    return f" (about {'-' if value < 0 else ''}{said})"
 
 
 # A question about how a figure moved between two periods: the answer also states the change,
