@@ -13,7 +13,8 @@ request as written.
 Only instructions are dropped, never context: in "I am looking at the 2023 report. What was revenue?"
 the first sentence says which year, so a sentence goes only when it reads as an instruction to the
 answerer (it starts with an imperative such as "Answer", "Round", "Calculate", "Please", or says who
-the answerer should be, or is a condition on the answer's form: "If X is not meaningful, state that").
+the answerer should be, or is a condition on the answer's form: "If X is not meaningful, state that")
+and names nothing: "Use the 2023 report." and "Answer for Best Buy only." stay.
 Rules, not a model: no instruction-tuned model ships offline here. Measured on the tune half of
 `eval.reports --instructions` (each figure question followed by one of six instructions written for
 it): figure in the answer 0.429 as asked, 0.619 with them left out (0.714 without instructions; "Show
@@ -45,6 +46,14 @@ _LEAD_IN = re.compile(r"^.*\b(?:(?:following|this)\s+question|the\s+question\s+i
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[A-Z\"'“(])")
 
 
+def _names_something(sentence: str) -> bool:
+    """A number or a name past its first word: "Use the 2023 report." or "Answer for Best Buy only."
+    says which document or year, so it stays ("USD", "P&L" and other short codes are no names)."""
+    words = sentence.split()[1:]
+    return bool(re.search(r"\d{2,}", sentence)) or any(  # (not "state 0" or "2 decimal places")
+        w[:1].isupper() and not re.fullmatch(r"[A-Z&]{2,4}[,.;:]?", w) for w in words)
+
+
 def asked_part(request: str) -> str:
     """`request` without the sentences that instruct how to answer (and bracketed notes on the
     answer's form), when it asks something besides them; else `request` as it is."""
@@ -56,8 +65,8 @@ def asked_part(request: str) -> str:
         if lead and s[lead.end():].rstrip().endswith("?"):  # "Answer the following question ...: what is X?"
             s = s[lead.end():]
             s = s[0].upper() + s[1:]
-        elif lead or _INSTRUCTION.match(s):  # ("... to answer the following question is: the balance sheet.")
-            continue
+        elif (lead or _INSTRUCTION.match(s)) and not _names_something(s):  # ("... to answer the following
+            continue                                                        # question is: the balance sheet.")
         kept.append(s)
     if not kept or not any(k.rstrip().endswith("?") for k in kept):  # nothing asked besides the instructions
         return request

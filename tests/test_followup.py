@@ -205,6 +205,8 @@ def test_instructions_on_how_to_answer_are_left_out_of_what_is_searched(request_
     "Please tell me Harbour revenue for 2024.",  # nothing asked besides it
     "What was Harbour revenue (in millions) in 2024?",  # a figure's unit, not a note on the answer
     "What was Harbour  revenue in 2024 ?",  # spacing as typed
+    "Use the 2024 report. What was Harbour revenue?",  # an instruction that says which year
+    "Answer for Harbour Group only. What were revenues in 2024?",  # ... or which company
 ])
 def test_a_request_without_instructions_is_searched_as_written(request_):
     assert resolve(request_, None).standalone == request_
