@@ -57,7 +57,7 @@ class Ours:
     def ask(self, question: str, history: list[tuple[str, str]]):
         """(answer text, citation spans, abstained, top-K retrieved spans). The hits are the passages
         ask() retrieved and shows beside its answer: those the answer quotes first, then the rest in
-        search order (since b536387's successor; before, search order alone)."""
+        search order (since 534af5b; before, search order alone)."""
         ans = self.a.ask(question, history=history or None, k=K)
         cites = [(c.source, c.start, c.end) for c in ans.citations]
         return ans.text, cites, ans.abstained, [(h.source, h.start, h.end) for h in ans.hits[:K]]

@@ -3,7 +3,7 @@ sentence that gives a cause ("... primarily due to lower volumes"). The rankers,
 questions that ask what, often put first a sentence that only restates the change ("Net sales were
 6% lower than last year"), which shares more of the question's words. Among the best REACH
 sentences, the best one that states a cause goes first. It only reorders: whether to answer is
-decided before it. Dev numbers: at REACH.
+decided before it. Dev numbers: beside REACH, below.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ Pure functions over strings: no reading here.
 """
 from __future__ import annotations
 
+import calendar
 import re
 from functools import lru_cache
 from dataclasses import dataclass
@@ -165,8 +166,6 @@ def year_end_of(title: str) -> str:
     """"June 30" of a title that says "fiscal year ended June 30, 2023" (a 10-K's, `rag.read.filing`),
     when that day ends its month: a year that ends on a month's last day ends there every year, while a
     52/53-week year ("fiscal year ended January 28, 2023") ends on another day the year before; else ""."""
-    import calendar
-
     m = _FISCAL_END.search(title)
     if not m:
         return ""
@@ -286,8 +285,8 @@ def figure(question: str, header: str, row: str, year_end: str = "") -> str | No
     if read is None:
         return None
     columns, label, vals = read
-    if year_end:
-        columns = tuple(f"Fiscal year ended {year_end}, {c.strip()}" if _YEAR.fullmatch(c.strip()) else c for c in columns)
+    if year_end:  # the bare years left undated by the table's own title
+        columns = dated(f"Fiscal year ended {year_end},", columns)
     picked = [i for i in best_columns(question, columns) if vals[i] not in ("-", "–", "—")]
     if not picked or not label:
         return None
