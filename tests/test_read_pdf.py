@@ -577,3 +577,119 @@ def test_a_title_set_in_several_heading_lines_names_each_of_two_tables_of_the_sa
     assert "NET REVENUES" in revenues and "(In thousands)" in revenues and "OPERATING INCOME" not in revenues
     assert "OPERATING INCOME" in income and "NET REVENUES" not in income
     assert "Occupancy 91 % 86 %" in rows and "Occupancy" not in income
+
+
+def _units(doc) -> list[str]:
+    from rag.chunk import chunk_document
+    from rag.embed import word_piece_tokenizer
+
+    return sorted({u.text for c in chunk_document(doc, word_piece_tokenizer(), 160, 40) for u in c.units})
+
+
+def test_a_drop_capital_does_not_cut_its_paragraph():
+    first = "n November 2020, the company elected to contribute shares to its pension fund, and a fiduciary was"
+    second = "retained to manage and sell the stock over time at its own discretion."
+
+    def draw(c):
+        c.setFont("Times-Bold", 14)
+        c.drawString(72, 700, "I")  # the paragraph's first letter set larger
+        c.setFont("Times-Roman", 9)
+        c.drawString(72 + pdfmetrics.stringWidth("I", "Times-Bold", 14), 700, first)
+        c.drawString(72, 689, second)
+
+    doc = read_pdf(_pdf(draw), "dropcap.pdf", "x")
+    assert [normalize(doc.text, b.start, b.end).text for b in doc.blocks] == [f"I{first} {second}"]
+
+
+def test_a_footnote_run_on_into_the_next_column_is_read_as_one_sentence():
+    """Left column: text, then a footnote in a smaller size that stops mid-sentence at the column's foot; right
+    column: text, a numbered heading, text, then the footnote's second half at its foot."""
+    col = 230
+
+    def para(c, text, x, y):
+        return _justified(c, _wrap(text, "Times-Roman", 10, col), x, y, col, "Times-Roman", 10, 12)
+
+    def draw(c):
+        para(c, "Our models were trained on the public data sets only, and we report the mean of five runs for "
+                "every task in the table above.", 72, 700)
+        c.setFont("Times-Roman", 8)
+        c.drawString(72, 90, "While we only use the provided training data, our")
+        y = para(c, "The second setting submits the ensemble to the public leaderboard, where it reaches the best "
+                    "score on four of the nine tasks.", 72 + col + 20, 700)
+        c.setFont("Times-Bold", 11)
+        c.drawString(72 + col + 20, y - 10, "5.2 Question Answering Results")
+        para(c, "We adopt a much simpler approach for question answering than the earlier work and train on the "
+                "provided data alone.", 72 + col + 20, y - 30)
+        c.setFont("Times-Roman", 8)
+        c.drawString(72 + col + 20, 90, "results could improve with more pronoun data.")
+
+    doc = read_pdf(_pdf(draw), "footnote.pdf", "x")
+    units = _units(doc)
+    assert "While we only use the provided training data, our results could improve with more pronoun data." in units
+    assert not [u for u in units if u[0].islower()]
+
+
+def test_an_entry_whose_last_cell_wraps_below_the_table_row_reads_as_one_text():
+    """An officers' list set as a table (name | age | position) whose position cell runs on under itself."""
+    entries = [("Jane Q. Smith", "54", "Senior Vice President and President, Widget International since January "
+                "2023. Ms. Smith", "previously served as President of Widget Europe from 2019 to 2023."),
+               ("John R. Roe", "61", "Executive Vice President, Government Operations since October 2021. Prior to",
+                "joining the company, Mr. Roe led the public affairs office of a large carmaker.")]
+
+    def draw(c):
+        c.setFont("Times-Roman", 9)
+        y = 700
+        for head, x in (("Name", 40), ("Age", 190), ("Principal Occupation", 215)):
+            c.drawString(x, y, head)
+        for name, age, cell, more in entries:
+            y -= 14
+            c.drawString(40, y, name)
+            c.drawString(190, y, age)
+            c.drawString(215, y, cell)
+            y -= 11
+            c.drawString(215, y, more)
+
+    doc = read_pdf(_pdf(draw), "officers.pdf", "x")
+    units = _units(doc)
+    assert "Ms. Smith previously served as President of Widget Europe from 2019 to 2023." in units
+    assert any(u.endswith("Prior to joining the company, Mr. Roe led the public affairs office of a large carmaker.")
+               for u in units)
+    assert not [u for u in units if u[0].islower()]
+
+
+def test_a_table_of_text_read_column_by_column_goes_on_in_its_own_column_over_the_page():
+    """Three pages of a comparison set as a table (issue | law A | law B; the issues' cells left out here), its
+    column headers repeated atop each page; on page 1 the middle column's sentence runs on to the top of page 2's
+    middle column, while the right column's text ends finished."""
+    x_mid, x_right, w = 200, 390, 175
+    head = ("Corporate law issue", "Delaware law", "Jersey law")
+    running = ("Under Delaware law a merger needs the approval of the board and of a majority of the shares "
+               "outstanding, unless the board of directors approves either the business")
+    going_on = "combination or the transaction before the person became an interested shareholder."
+    pages = [
+        (running, "The Jersey law requires a special resolution of the shareholders for a merger."),
+        (going_on + " This encourages a buyer to negotiate with the board.",
+         "Jersey law has no such rule."),
+        ("Shareholders may call a meeting only where the charter allows it.",
+         "Shareholders holding a tenth of the votes may call a meeting."),
+    ]
+
+    def lines(text):
+        return _wrap(text, "Times-Roman", 10, w)
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    for k, (mid, right) in enumerate(pages):
+        mid_lines = lines(mid)
+        top = 700 if mid is not running else 60 + 12 * (len(mid_lines) - 1)  # page 1: down to the page's foot
+        c.setFont("Times-Roman", 8)
+        for text, x in zip(head, (20, x_mid, x_right)):  # right above the text, at another height on each page
+            c.drawString(x, top + 14 + 5 * k, text)
+        _justified(c, mid_lines, x_mid, top, w, "Times-Roman", 10, 12, last_full=mid is running)
+        _justified(c, lines(right), x_right, top, w, "Times-Roman", 10, 12)
+        c.showPage()
+    c.save()
+    doc = read_pdf(buf.getvalue(), "comparison.pdf", "x")
+    units = _units(doc)
+    assert f"{running} {going_on}" in units
+    assert not [u for u in units if u[0].islower()]

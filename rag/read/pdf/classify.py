@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from .constants import _CAPTION, _NUMBERED_HEAD, _TERMINAL, HEAD_RATIO, PITCH_GAP, SHORT, SIZE_TOL, TITLE_RATIO
+from .constants import (_CAPTION, _NUMBERED_HEAD, _TERMINAL, HEAD_RATIO, INDENT, PITCH_GAP, SHORT,
+                        SIZE_TOL, TITLE_RATIO)
 from .furniture import _mark_contents
 from .rows import _Row, _near
 from .tables import _gutters_meet, _numeric_row, _tables
@@ -99,4 +100,25 @@ def _classify(pages_rows: list[list[_Row]], body: float, pitch: dict[float, floa
         for x, y in zip(live, live[1:]):
             if x.kind in ("text", "table") and y.kind in ("text", "table") and _near(x, y) and _gutters_meet(x, y):
                 x.kind = y.kind = "table"
+        for x, y in zip(live, live[1:]):
+            if x.kind == "table" and y.kind == "text" and _wraps_last_cell(x, y, pitch):
+                x.kind = "text"
         _tables(rows)
+
+
+def _wraps_last_cell(r: _Row, n: _Row, pitch: dict[float, float]) -> bool:
+    """Row `n` is the next line of the text in row `r`'s last cell: a name, a number and a sentence ("Brendan J.
+    Nelson | 64 | Senior Vice President and President, Boeing International since January 2023. Dr. Nelson" /
+    "previously served as ...", Boeing's 10-K pp. 128-129, each officer's entry). Read as a table row, the
+    entry's sentence was cut after its first line. `n` starts at the last cell's left edge one line below, in
+    the same size, and the cell holds words (not figures: a table's wrapped row label is its first cell)."""
+    spans = r.spans()
+    if len(spans) < 2 or not (r.geo and n.geo) or abs(r.size - n.size) > SIZE_TOL:
+        return False
+    x0 = spans[-1][0]
+    words = [w for w, a, _ in r.words() if a >= x0 - 1]
+    if len(words) < 4 or sum(w[:1].isalpha() for w in words) < 0.75 * len(words):
+        return False
+    dy = n.base - r.base
+    return (abs(n.x0 - x0) <= INDENT * n.size and 0 < dy <= PITCH_GAP * pitch.get(round(r.size * 2) / 2, 1.2 * r.size)
+            and (not _TERMINAL.search(r.text) or n.text[:1].islower()))

@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass
 
 from ...errors import DocumentError
-from .constants import CELL_GAP
+from .constants import CELL_GAP, SIZE_TOL
 
 PAGE_SEP = "\n\f\n"
 _BREAK = re.compile(r"\r\n|[\r\n\ufffe]")
@@ -42,6 +42,7 @@ class _Line:
     words: tuple[tuple[int, int, float, float], ...] = ()  # (start, end) in `text` and x extent of each word
     gaps: tuple[float, ...] = ()  # every word gap on the line / font size (kept for eval measurements)
     soft: bool = False  # ends with a soft hyphen (PDFium's U+FFFE)
+    wrap: int = 0  # where in `text` a second printed line starts that PDFium ran into this one (0: none)
     mark: int = 0  # the line starts with a raised, smaller number (a footnote's): where in `text` the text goes on
     blank_before: bool = False  # fallback only: an empty line came before it
     typical: float = 0.0  # fallback only: the length of a full line on its page (90th percentile)
@@ -85,6 +86,12 @@ class _Geo:
 
     def ci(self, i: int) -> int:
         return i if self.cmap is None else self.cmap[i]
+
+    def size(self, ci: int) -> float:
+        size = self.raw.FPDFText_GetFontSize(self.tp, ci)
+        if self.raw.FPDFText_GetMatrix(self.tp, ci, self.m):  # the size is in text space: scale it to the page
+            size *= abs(self.m.a * self.m.d - self.m.b * self.m.c) ** 0.5
+        return size
 
     def bold(self, ci: int) -> bool:
         w = self.raw.FPDFText_GetFontWeight(self.tp, ci)
@@ -131,16 +138,18 @@ def _measure(line: _Line, g: _Geo, i0: int) -> None:
     sizes, bases, bold = [], [], 0
     for k in samples:
         ci = g.ci(i0 + k)
-        size = raw.FPDFText_GetFontSize(tp, ci)
-        if raw.FPDFText_GetMatrix(tp, ci, g.m):  # the size is in text space: scale it to the page
-            size *= abs(g.m.a * g.m.d - g.m.b * g.m.c) ** 0.5
-        sizes.append(size)
+        sizes.append(g.size(ci))
         if raw.FPDFText_GetCharOrigin(tp, ci, g.ox, g.oy):
             bases.append(h - g.oy.value)
         bold += g.bold(ci)
     w, ht = line.x1 - line.x0, line.bottom - line.top
     # the largest of three samples: inline code, sub- and superscripts are smaller than the line's text
     line.size = max(sizes) if max(sizes) > 0 else max(ht, 1.0)
+    if len(sizes) > 1 and sizes[0] > max(sizes[1:]) + SIZE_TOL and len(alnum) > 1 \
+            and abs(g.size(g.ci(i0 + alnum[1][0])) - max(sizes[1:])) <= SIZE_TOL:
+        # but not a drop capital: the first letter alone set larger ("In November 2020, ...", Boeing's 10-K p. 99)
+        # gave the line another size than the rest of its paragraph, which broke in two mid-sentence
+        line.size = max(sizes[1:])
     line.base = statistics.median(bases) if bases else line.bottom
     line.bold = bold == len(samples)
     line.vertical = len(boxes) >= 4 and ht > 3 * w
@@ -155,7 +164,12 @@ def _measure(line: _Line, g: _Geo, i0: int) -> None:
     line.words = tuple(words)
     gaps, cells, spans = [], [], []
     x_start = boxes[0][1]
-    for (ka, _, ra, _, _), (kb, lb, _, _, _) in zip(boxes, boxes[1:]):
+    for (ka, _, ra, ta, ba), (kb, lb, _, tb, bb) in zip(boxes, boxes[1:]):
+        if kb > ka + 1 and text[ka + 1:kb].isspace() and lb < ra - line.size and (tb >= ba or bb <= ta):
+            # the next word starts back to the left, on another height: PDFium ran two printed lines into one
+            # (roberta p. 1: a column's last word "advances." and the footnotes below it). Split in `_page_lines`.
+            line.wrap = kb
+            return
         if kb > ka + 1 and text[ka + 1:kb].isspace():
             gap = (lb - ra) / line.size
             gaps.append(gap)
@@ -209,6 +223,11 @@ def _page_lines(tp, raw, page_no: int, height: float, base_off: int) -> tuple[st
             line = _Line(page_no, base_off + pos + lead, base_off + pos + lead + len(text), text, soft=soft)
             if geo:
                 _measure(line, g, a + lead)
+                if line.wrap:
+                    cut = a + lead + line.wrap
+                    add(a, cut, False)
+                    add(cut, b, soft)
+                    return
             lines.append(line)
         pieces.append(piece)
         pos += len(piece)

@@ -114,7 +114,7 @@ def _blocks(pages_rows: list[list[_Row]], body: float, pitch: dict[float, float]
                 close()
             cur, cur_kind, seg = [r], r.kind, 0
         close()
-    return _mark_continuations(blocks, rows_of)
+    return _mark_continuations(blocks, rows_of, body)
 
 
 def _lead_mark(r: _Row) -> int | None:
@@ -137,20 +137,23 @@ def _lead_mark(r: _Row) -> int | None:
     return None
 
 
-def _between(b: Block, rows: list[_Row], first: _Row) -> bool:
+def _between(b: Block, rows: list[_Row], first: _Row, body: float) -> bool:
     """`b` can sit between the two halves of a sentence whose second half starts with row `first`: a table, vertical
-    text (an arXiv stamp), a bare page number, a caption, or anything set in another size (footnotes, figure labels)."""
+    text (an arXiv stamp), a bare page number, a caption, or anything set in another size (footnotes, figure labels).
+    A heading only between the halves of a footnote (smaller than the body): a footnote run on from the foot of one
+    column to the next has that column's text between, headings too (roberta p. 8, footnote 10)."""
     if b.kind in ("table_row", "table_head"):
         return True
     if b.kind == "heading":
-        return False
+        return (first.geo and rows[0].geo and first.size < body - SIZE_TOL
+                and abs(rows[0].size - first.size) > SIZE_TOL)
     text = " ".join(r.text for r in rows).strip()
     if rows[0].kind == "vertical" or _BARE_NUMBER.match(text) or _CAPTION.match(text):
         return True
     return rows[0].geo and first.geo and abs(rows[0].size - first.size) > SIZE_TOL
 
 
-def _mark_continuations(blocks: list[Block], rows_of: list[list[_Row]]) -> list[Block]:
+def _mark_continuations(blocks: list[Block], rows_of: list[list[_Row]], body: float) -> list[Block]:
     """Set `cont` on each paragraph that goes on with a sentence the paragraph or list item before it left
     unfinished (to that block's start): it starts with a lowercase letter, and the one before (on this page or
     the one before, past what `_between` allows) ends without sentence-final punctuation, in the same size.
@@ -160,20 +163,39 @@ def _mark_continuations(blocks: list[Block], rows_of: list[list[_Row]]) -> list[
     What is left: figure, table and formula text (a wrong first half stays possible when a figure's own text
     sits between, e.g. MMLU pp. 4, 5, 7)."""
     out = list(blocks)
+
+    def unfinished(i: int, first: _Row, page: int) -> bool:
+        last = rows_of[i][-1]
+        return (blocks[i].kind in ("paragraph", "list_item") and page - blocks[i].page <= 1
+                and not _TERMINAL.search(last.text)
+                and not (last.geo and first.geo and abs(last.size - first.size) > SIZE_TOL))
+
     for j, b in enumerate(blocks):
         first = rows_of[j][0]
         if b.kind != "paragraph" or first.kind != "text" or not first.text[:1].islower():
             continue
         i = j - 1
-        while i >= 0 and _between(blocks[i], rows_of[i], first):
+        while i >= 0 and _between(blocks[i], rows_of[i], first, body):
             i -= 1
-        if i < 0 or blocks[i].kind not in ("paragraph", "list_item") or b.page - blocks[i].page > 1:
+        if i >= 0 and unfinished(i, first, b.page):
+            out[j] = replace(b, cont=blocks[i].start)
             continue
-        last = rows_of[i][-1]
-        if _TERMINAL.search(last.text) or (last.geo and first.geo and abs(last.size - first.size) > SIZE_TOL):
-            continue
-        out[j] = replace(b, cont=blocks[i].start)
+        # a table's text read column by column goes on in its own column on the next page, the other columns'
+        # text between (AMCOR's 10-K pp. 122-130, "Delaware law | Jersey law": 2 sentences cut in two)
+        i = j - 1
+        while i >= 0 and b.page - blocks[i].page <= 1:
+            if unfinished(i, first, b.page) and _same_column(rows_of[i][-1], first):
+                out[j] = replace(b, cont=blocks[i].start)
+                break
+            if not (_between(blocks[i], rows_of[i], first, body)
+                    or not any(_same_column(r, first) for r in rows_of[i])):
+                break
+            i -= 1
     return out
+
+
+def _same_column(a: _Row, b: _Row) -> bool:
+    return a.geo and b.geo and min(a.x1, b.x1) - max(a.x0, b.x0) > 0
 
 
 def _heading_continues(cur: list[_Row], r: _Row, pitch: dict[float, float]) -> bool:
