@@ -120,6 +120,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         lead, trail = len(seg) - len(seg.lstrip()), len(seg) - len(seg.rstrip())
         if e - s - lead - trail > 0:
             s, e = s + lead, e - trail
+            if out and text[s].islower():
+                # a sentence does not start in lowercase: what punkt split off there goes on the one before. In
+                # the aragog papers and financebench filings, 324 such splits: a reference's title and its venue
+                # ("... reliably detected? | arXiv preprint ..."), a URL or DOI cut at "www." or "2020.", a quoted
+                # question or a closing quote set apart ("is it true that "{hypo}"? | with select LM targets",
+                # "be a helper. ” | all people, ..."), a worked example's code after its sentence
+                out[-1] = (out[-1][0], e)
+                continue
             m = _MARK_AFTER_END.match(text, s)
             if out and m and m.end() < e and _ENDED.search(text, out[-1][0], out[-1][1]):
                 s = m.end()
@@ -135,10 +143,13 @@ class _Section:
 
 
 def sections(doc: Document, fallback_title: str = "") -> list[_Section]:
-    """Group blocks under their headings: 'Document title › Heading' names each group."""
+    """Group blocks under their headings: 'Document title › Heading' names each group. A paragraph that goes on
+    with a sentence begun above a heading (`cont`: a footnote run on from one column's foot to the next's, the
+    next column's heading between) goes with the section that sentence is in, to be read with it."""
     out: list[_Section] = []
     doc_title = ""
     cur = _Section(fallback_title, [])
+    home: dict[int, _Section] = {}  # start of each block placed so far -> its section
     for b in doc.blocks:
         if b.kind == "heading":
             if cur.blocks or cur.heading is not None:
@@ -150,7 +161,9 @@ def sections(doc: Document, fallback_title: str = "") -> list[_Section]:
                 title = f"{doc_title} \u203a {name}" if name != doc_title else doc_title
             cur = _Section(title, [], b)
         else:
-            cur.blocks.append(b)
+            sec = home.get(b.cont, cur) if b.cont is not None else cur
+            sec.blocks.append(b)
+            home[b.start] = sec
     if cur.blocks or cur.heading is not None:
         out.append(cur)
     return out

@@ -279,3 +279,15 @@ def test_docx_bombs_are_refused_fast_with_the_limit_named(tmp_path):
         with pytest.raises(DocumentError, match=limit):
             read_document(path)
         assert time.perf_counter() - t < 2.0
+
+
+def test_a_sentence_is_not_split_before_a_lowercase_word():
+    from rag.chunk import split_sentences
+
+    text = ('Based on the passage, is it true that "{hypo}"? with select targets from each category. '
+            'See Can a suit of armor conduct electricity? a new dataset for open book question answering. '
+            'Ask your child to " be a helper. " all people are more motivated when asked. What now? Nothing.')
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        'Based on the passage, is it true that "{hypo}"? with select targets from each category.',
+        "See Can a suit of armor conduct electricity? a new dataset for open book question answering.",
+        'Ask your child to " be a helper. " all people are more motivated when asked.', "What now?", "Nothing."]
