@@ -23,7 +23,9 @@ numbers) and eval/READING.md from it.
 from __future__ import annotations
 
 import argparse
+import bisect
 import gzip
+import itertools
 import importlib.util
 import json
 import math
@@ -553,12 +555,32 @@ def stray_number_start(text: str, page: int) -> bool:
     return (n < 100 or n == page) and len(m.group(3).split()) >= 2
 
 
+def _sentences(doc) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence rag.chunk splits `doc` into, before it cuts the long ones to the model's
+    window, sorted. A unit that starts inside one is a long cut, also where the sentence runs on past a float
+    (a paragraph with `cont`) and the cut falls right after it."""
+    from rag import chunk as C
+    from rag.read.normalize import hyphenated_words
+
+    hyph = hyphenated_words(doc.text) if doc.format == "pdf" else frozenset()
+    return sorted((u.start, u.end) for sec in C.sections(doc) for g in C._groups(sec.blocks)
+                  for u in C.units_of(doc, g, hyph))
+
+
+def _inside(sentences: list[tuple[int, int]], reach: list[int], at: int) -> bool:
+    """Whether offset `at` lies inside one of `sentences` (sorted; `reach`: the furthest end among each prefix;
+    a sentence run on past a float holds the float's own sentences)."""
+    i = bisect.bisect_left(sentences, (at, -1)) - 1
+    return i >= 0 and reach[i] > at
+
+
 def start_stats(doc, chunks, examples: int = 3) -> dict:
     """The answer-start counts of one document (see answer_starts): each prose unit against the nearest
     prose unit before it that reads as prose (formulas, figure labels, footnote URLs in between are
     skipped: the sentence they interrupt is what the reader sees)."""
     units = sorted({(u.start, u.end): u for c in chunks for u in c.units}.values(), key=lambda u: (u.start, u.end))
-    starts = {b.start for b in doc.blocks}
+    sentences = _sentences(doc)
+    reach = list(itertools.accumulate((e for _, e in sentences), max))
     out = {"units": 0, "page_break": 0, "same_page": 0, "stray_number": 0, "long_cut": 0,
            "examples": {"page_break": [], "same_page": [], "stray_number": [], "long_cut": []}}
     prev = None
@@ -570,8 +592,8 @@ def start_stats(doc, chunks, examples: int = 3) -> dict:
         if stray_number_start(u.text, u.page):
             kind = "stray_number"
         elif prev is not None and starts_mid_sentence(u.text, prev.text):
-            if u.start not in starts and not doc.text[prev.end:u.start].strip():
-                kind = "long_cut"  # inside a block, one sentence: the chunker cut it to the model's window
+            if _inside(sentences, reach, u.start):
+                kind = "long_cut"  # inside one sentence of rag.chunk's: the chunker cut it to the model's window
             elif doc.page_at(prev.end - 1) != doc.page_at(u.start):
                 kind = "page_break"
             else:
