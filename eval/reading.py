@@ -765,7 +765,8 @@ def render_starts(sec: dict) -> str:
             "nearest prose unit before it stops without sentence-final punctuation (counted by whether a page "
             "break lies between). Stray number: the unit starts with a number below 100 (or its page's) and a "
             "capitalised function word (\"12 The leader ...\", \"7 For example ...\"). Long cuts (no target): "
-            "one block's sentence longer than the model's window, cut by the chunker. "
+            "a unit that starts inside one of rag.chunk's sentences (also one run on past a float), a sentence "
+            "longer than the model's window that the chunker cut. "
             f"Target: bad starts <= {TARGETS['bad_starts']}.\n\n"
             + _table(["collection", "files", "prose units", "mid-sentence after a page break",
                       "mid-sentence, same page", "stray number", "bad starts", "meets target", "long cuts"], rows)
