@@ -33,6 +33,7 @@ PROSE = ("paragraph", "list_item")
 # numeral and a capitalised word). It belongs to neither sentence.
 _MARK_AFTER_END = re.compile(r"(\d{1,3})\s+(?=[A-Z])")
 _ENDED = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+_ASKED = re.compile(r"(?:[!?][\"'\u201d\u2019)\]]*|[.!?]\s+[\"'\u201d\u2019])$")
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         lead, trail = len(seg) - len(seg.lstrip()), len(seg) - len(seg.rstrip())
         if e - s - lead - trail > 0:
             s, e = s + lead, e - trail
-            if out and text[s].islower():
-                # a sentence does not start in lowercase: what punkt split off there goes on the one before. In
-                # the aragog papers and financebench filings, 324 such splits: a reference's title and its venue
-                # ("... reliably detected? | arXiv preprint ..."), a URL or DOI cut at "www." or "2020.", a quoted
-                # question or a closing quote set apart ("is it true that "{hypo}"? | with select LM targets",
-                # "be a helper. ” | all people, ..."), a worked example's code after its sentence
+            if out and text[s].islower() and _ASKED.search(text, out[-1][0], out[-1][1]):
+                # punkt ends a sentence at every "?" and "!" (and before a closing quote set apart), also
+                # inside one; what goes on in lowercase is the same sentence: a quoted question ("is it true
+                # that "{hypo}"? | with select LM targets"), a reference's title and its venue ("... reliably
+                # detected? | arXiv preprint ..."), a URL's "?id=", "be a helper. ” | all people, ...". Not
+                # after a bare full stop: "Ae. | aegypti" is joined right, but the rankers, fitted on units
+                # split so, then cited the evidence less (covid_qa dev, citations on it 0.514 -> 0.463)
                 out[-1] = (out[-1][0], e)
                 continue
             m = _MARK_AFTER_END.match(text, s)

@@ -281,7 +281,7 @@ def test_docx_bombs_are_refused_fast_with_the_limit_named(tmp_path):
         assert time.perf_counter() - t < 2.0
 
 
-def test_a_sentence_is_not_split_before_a_lowercase_word():
+def test_a_sentence_goes_on_in_lowercase_after_a_question_mark_or_a_closing_quote():
     from rag.chunk import split_sentences
 
     text = ('Based on the passage, is it true that "{hypo}"? with select targets from each category. '
