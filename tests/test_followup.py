@@ -237,3 +237,45 @@ def test_it_stands_for_the_subject_not_the_verb_after_it():
     "planned to last" is its verb, so "it" in the next question takes the subject alone."""
     r = resolve("Why was it called before the vote?", [("How long was the Harbour strike planned to last?", "")])
     assert r.standalone == "Why was the Harbour strike called before the vote?"
+
+
+FERRIES = """Northwind Ferries annual report
+
+Ticket revenue reached $48 million in 2024, an increase of 12% compared to the prior year. The year benefited from the opening of the new harbour terminal in March. Fuel costs were flat.
+
+Cost of sales as a percentage of revenue decreased in 2024, driven by lower fuel prices and by the increase in ticket revenue.
+
+Operating profit of the freight segment was $9 million in 2024, lower than in the prior year, reflecting fewer sailings to the northern islands and higher port fees.
+
+The freight segment carried 210,000 tonnes of cargo in 2024.
+"""
+
+
+@pytest.fixture(scope="module")
+def ferries(tmp_path_factory, embedder):
+    from rag import Assistant
+
+    root = tmp_path_factory.mktemp("ferries")
+    (root / "docs").mkdir()
+    (root / "docs" / "annual.md").write_text(FERRIES, encoding="utf-8")
+    a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
+    a.ingest(progress=False)
+    return a
+
+
+def first_sentence(ans) -> str:
+    return ans.text.split("[1]")[0].strip()
+
+
+def test_a_why_follow_up_is_answered_by_the_cause_after_the_sentence_the_answer_quoted(ferries):
+    first = ferries.ask("What was Northwind's ticket revenue in 2024?")
+    assert first_sentence(first).startswith("Ticket revenue reached $48 million"), first.text
+    why = ferries.ask("What drove the increase?", history=[(first.question, first.text)])
+    assert first_sentence(why) == "The year benefited from the opening of the new harbour terminal in March.", why.text
+
+
+def test_a_cause_the_quoted_sentence_states_itself_is_said_again_when_asked_for(ferries):
+    first = ferries.ask("What was the operating profit of the freight segment in 2024?")
+    assert first_sentence(first).startswith("Operating profit of the freight segment was $9 million"), first.text
+    why = ferries.ask("What caused the decline?", history=[(first.question, first.text)])
+    assert not why.abstained and "fewer sailings to the northern islands" in first_sentence(why), why.text

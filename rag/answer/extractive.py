@@ -12,7 +12,7 @@ from .. import terms
 from ..followup import Resolved, resolve
 from ..retrieve import Candidate
 from ..types import Answer
-from .causes import causes_first
+from .causes import causes_first, said_cause
 from .compose import bridge, compose, lead_ins, select
 from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
@@ -50,16 +50,20 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
 
         ranked, p = rerank(asked, ranked, sentence_texts(cands), relevance, rr)
         answer_above, model = rr.answer_above, replace(model, add_above=rr.add_above, add_other_above=rr.add_other_above)
+    cause = said_cause(asked, ranked, res.previous_answer)  # before the previous answer's sentences go
     if res.previous_answer:
         ranked = _not_again(ranked, res.own_terms, res.previous_answer)
     ranked = others_last(asked, ranked)
     ranked = causes_first(asked, ranked)
     titles = {c.record.id: c.record.span.title for c in cands}  # passage id -> its document's title
     row = answering_row(asked, ranked, idf, titles)
-    ranked = ranked if row is None else [row] + [s for s in ranked if s is not row]
+    # what answers for sure goes first, and is not declined by the abstainer (fitted on questions asked
+    # alone): a row that holds the figure asked, or the cause stated where the previous answer quoted
+    lead = row or cause
+    ranked = ranked if lead is None else [lead] + [s for s in ranked if s is not lead]
     if rr is None:
         p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
-    if p < answer_above and row is None:
+    if p < answer_above and lead is None:
         return declined
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
