@@ -283,3 +283,22 @@ def test_a_row_that_answers_the_figure_asked_is_not_declined_by_the_abstainer(fi
     assert not got.abstained and got.text.startswith("Total liabilities: 9,115 million, as of December 31, 2030")
     assert ask("Why did Harbour Group's total assets grow in 2031?").abstained
     assert ask("What was Harbour Group's dividend per share in 2031?").abstained
+
+
+def test_a_ratio_asked_is_not_answered_with_the_amount_it_is_a_ratio_of():
+    """"Gross profit rate": the "Gross profit" row states dollars, the row "as a % of revenue" the rate; a
+    row named for the rate ("Gross margin") answers too, and the amount still answers "gross profit"."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    head = header_text("Consolidated results ($ in millions)", ["Three months ended June 30, 2031",
+                                                                 "Three months ended June 30, 2030"])
+    amount = _row("a.md", "Gross profit 2,220 2,314", head, "c1", 2.0)
+    share = _row("a.md", "Gross profit as a % of revenue 23.2 % 22.1 %", head, "c1", 1.0)
+    titles = {"c1": "Harbour Group plc quarterly report"}
+    q = "What was Harbour Group's gross profit rate for the three months ended June 30, 2031?"
+    assert [m.scored for m in row_matches(q, [amount, share], None, titles)] == [share]
+    named = _row("a.md", "Gross profit rate 23.2 22.1", head, "c1", 1.0)
+    assert [m.scored for m in row_matches(q, [amount, named], None, titles)] == [named]
+    q_amount = "What was Harbour Group's gross profit for the three months ended June 30, 2031?"
+    assert row_matches(q_amount, [amount, share], None, titles)[0].scored is amount

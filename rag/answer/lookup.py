@@ -108,6 +108,12 @@ class RowMatch:
         return self.label + self.context / 2 - self.extra
 
 
+# A ratio asked ("gross profit rate", "adjusted EBIT margin", "average daily rate") is not the amount it
+# is a ratio of: a row that names no ratio, in its label or its table's title, and holds no percentage
+# states another figure ("Gross profit: $2,220 million" answered "Best Buy's gross profit rate"; with
+# this, a "Gross profit as a % of revenue" row; figures tune half: no answer changed).
+_RATIOS = frozenset(terms.content_terms("rate rates margin margins ratio ratios percentage percentages"))
+
 # Words that say what kind of part a name is ("the Rigid Packaging segment"), not what is measured.
 _KINDS = frozenset(terms.content_terms("segment segments division divisions subsidiary subsidiaries region "
                                        "regions business unit units"))
@@ -206,6 +212,9 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
     # tune half, with both: figure in the answer 0.714 -> 0.738, no answer lost)
     measure = q_terms - {t for n in names for t in terms.content_terms(n)} - _KINDS
     if measure and not measure & (in_label | in_context):
+        return None
+    ratio = q_terms & _RATIOS
+    if ratio and not ratio & (in_label | in_context) and "%" not in span.text:
         return None
     label = sum(weight(t) for t in in_label)
     context = sum(weight(t) for t in in_context)
