@@ -14,7 +14,8 @@ from .features import Scored
 
 _WHY = re.compile(r"^\W*why\b", re.IGNORECASE)
 # How a sentence says what caused something: a connective, not a topic word.
-_CAUSAL = re.compile(r"\b(?:because|due\s+to|driven\s+(?:\w+ly\s+)?by|drove|benefit(?:ed|ted|s|ing)?\s+from|impacted\s+by|as\s+a\s+result|result(?:ed|s)?\s+(?:from|of)|"
+_CAUSAL = re.compile(r"\b(?:because|due\s+to|driven\s+(?:\w+ly\s+)?by|drove|benefit(?:ed|ted|s|ing)?\s+from|"
+                     r"impacted\s+by|as\s+a\s+result|result(?:ed|s)?\s+(?:from|of)|"
                      r"reflect(?:s|ed|ing)?|attributable\s+to|owing\s+to|caused\s+by|led\s+to|leads?\s+to|"
                      r"thanks\s+to|offset\s+by|on\s+account\s+of|in\s+order\s+to|so\s+that)\b", re.IGNORECASE)
 # How far down the ranking a cause is looked for. Dev (questions asking why / what drove / the reason):
@@ -63,10 +64,10 @@ def said_cause(question: str, ranked: list[Scored], previous: str) -> Scored | N
         text = terms.normalize(s.span.text)
         if len(text) < 20 or text not in prev:
             continue
-        after = sorted((x for x in in_chunk[s.span.chunk] if x.span.start >= s.span.start), key=lambda x: x.span.start)
+        after = sorted((x for x in in_chunk[s.span.chunk] if x.span.start >= s.span.start),
+                       key=lambda x: x.span.start)[:AFTER + 1]
         # in prose: a row's label is no cause ("Net income attributable to non-controlling interests")
-        hit = next((x for x in after[:AFTER + 1] if x.span.kind not in _NOT_PROSE and _CAUSAL.search(x.span.text)),
-                   None)
+        hit = next((x for x in after if x.span.kind not in _NOT_PROSE and _CAUSAL.search(x.span.text)), None)
         if hit is not None:
             return hit
     return None

@@ -119,6 +119,6 @@ def _wraps_last_cell(r: _Row, n: _Row, pitch: dict[float, float]) -> bool:
     words = [w for w, a, _ in r.words() if a >= x0 - 1]
     if len(words) < 4 or sum(w[:1].isalpha() for w in words) < 0.75 * len(words):
         return False
-    dy = n.base - r.base
-    return (abs(n.x0 - x0) <= INDENT * n.size and 0 < dy <= PITCH_GAP * pitch.get(round(r.size * 2) / 2, 1.2 * r.size)
+    dy, p = n.base - r.base, pitch.get(round(r.size * 2) / 2, 1.2 * r.size)
+    return (abs(n.x0 - x0) <= INDENT * n.size and 0 < dy <= PITCH_GAP * p
             and (not _TERMINAL.search(r.text) or n.text[:1].islower()))
