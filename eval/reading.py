@@ -559,12 +559,9 @@ def _sentences(doc) -> list[tuple[int, int]]:
     """The (start, end) of each sentence rag.chunk splits `doc` into, before it cuts the long ones to the model's
     window, sorted. A unit that starts inside one is a long cut, also where the sentence runs on past a float
     (a paragraph with `cont`) and the cut falls right after it."""
-    from rag import chunk as C
-    from rag.read.normalize import hyphenated_words
+    from rag.chunk import sentence_units
 
-    hyph = hyphenated_words(doc.text) if doc.format == "pdf" else frozenset()
-    return sorted((u.start, u.end) for sec in C.sections(doc) for g in C._groups(sec.blocks)
-                  for u in C.units_of(doc, g, hyph))
+    return sorted((u.start, u.end) for u in sentence_units(doc))
 
 
 def _inside(sentences: list[tuple[int, int]], reach: list[int], at: int) -> bool:

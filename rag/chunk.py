@@ -210,16 +210,33 @@ def units_of(doc: Document, block: Block | list[Block], hyphenated: frozenset[st
     return out
 
 
+def _hyphenated(doc: Document) -> frozenset[str]:
+    return hyphenated_words(doc.text) if doc.format == "pdf" else frozenset()
+
+
+def _section_units(doc: Document, sec: _Section, hyphenated: frozenset[str]) -> list[Unit]:
+    """The units of one section in order, before the long ones are cut to the model's window."""
+    units = [u for g in _groups(sec.blocks) for u in units_of(doc, g, hyphenated)]
+    units.sort(key=lambda u: u.start)  # a sentence run on past a footnote comes before the footnote
+    if not units and sec.heading is not None:
+        units = units_of(doc, sec.heading, hyphenated)  # a heading with nothing under it is content itself
+    return units
+
+
+def sentence_units(doc: Document) -> list[Unit]:
+    """Every unit of `doc`, section by section, as split before the long ones are cut to the model's window
+    (eval.reading tells a unit the chunker cut from one the splitter made)."""
+    hyphenated = _hyphenated(doc)
+    return [u for sec in sections(doc) for u in _section_units(doc, sec, hyphenated)]
+
+
 def chunk_document(doc: Document, tokenizer, chunk_tokens: int, overlap_tokens: int) -> list[Chunk]:
     """All chunks of one document, in order."""
     lines = LineIndex(doc.text)
-    hyphenated = hyphenated_words(doc.text) if doc.format == "pdf" else frozenset()
+    hyphenated = _hyphenated(doc)
     chunks: list[Chunk] = []
     for sec in sections(doc, fallback_title=doc.metadata.title or _fallback_title(doc.source)):
-        units = [u for g in _groups(sec.blocks) for u in units_of(doc, g, hyphenated)]
-        units.sort(key=lambda u: u.start)  # a sentence run on past a footnote comes before the footnote
-        if not units and sec.heading is not None:
-            units = units_of(doc, sec.heading, hyphenated)  # a heading with nothing under it is content itself
+        units = _section_units(doc, sec, hyphenated)
         if not units:
             continue
         title_len = min(len(tokenizer.encode(sec.title, add_special_tokens=False).ids), TITLE_TOKENS) if sec.title else 0
