@@ -34,16 +34,29 @@ def embedder():
     return make_embedder(Config.load().embedder)
 
 
-def _ingested_copy(tmp_path_factory, embedder, folder: Path, name: str):
-    """An Assistant over a copy of `folder` with its index in a temp dir, ingested."""
+def _ingested(base: Path, embedder):
+    """An Assistant over `base`/docs with its index in `base`/index, ingested."""
     from rag import Assistant
 
-    base = tmp_path_factory.mktemp(name)
-    docs = base / "docs"
-    shutil.copytree(folder, docs)
-    a = Assistant(docs_dir=docs, index_dir=base / "index", embedder=embedder)
+    a = Assistant(docs_dir=base / "docs", index_dir=base / "index", embedder=embedder)
     a.ingest(progress=False)
     return a
+
+
+def _ingested_copy(tmp_path_factory, embedder, folder: Path, name: str):
+    """An Assistant over a copy of `folder` with its index in a temp dir, ingested."""
+    base = tmp_path_factory.mktemp(name)
+    shutil.copytree(folder, base / "docs")
+    return _ingested(base, embedder)
+
+
+def ingested_texts(tmp_path_factory, embedder, name: str, files: dict[str, str]):
+    """An Assistant over documents written for a test ({file name: text}) in a temp dir, ingested."""
+    base = tmp_path_factory.mktemp(name)
+    (base / "docs").mkdir()
+    for file, text in files.items():
+        (base / "docs" / file).write_text(text, encoding="utf-8")
+    return _ingested(base, embedder)
 
 
 @pytest.fixture(scope="session")

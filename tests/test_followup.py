@@ -2,6 +2,7 @@
 questions and figures written for these tests; and end to end, the resolved question in the
 answer, on a small filing-like corpus with the real MiniLM and Chroma."""
 import pytest
+from conftest import ingested_texts
 
 from rag.followup import resolve
 
@@ -152,14 +153,7 @@ Ferries revenue fell as the island route was closed for three weeks of repairs i
 
 @pytest.fixture(scope="module")
 def harbour(tmp_path_factory, embedder):
-    from rag import Assistant
-
-    root = tmp_path_factory.mktemp("harbour")
-    (root / "docs").mkdir()
-    (root / "docs" / "report.md").write_text(FILING, encoding="utf-8")
-    a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
-    a.ingest(progress=False)
-    return a
+    return ingested_texts(tmp_path_factory, embedder, "harbour", {"report.md": FILING})
 
 
 def test_ask_answers_the_resolved_follow_up_and_says_what_it_searched_for(harbour):
@@ -253,14 +247,7 @@ The freight segment carried 210,000 tonnes of cargo in 2024.
 
 @pytest.fixture(scope="module")
 def ferries(tmp_path_factory, embedder):
-    from rag import Assistant
-
-    root = tmp_path_factory.mktemp("ferries")
-    (root / "docs").mkdir()
-    (root / "docs" / "annual.md").write_text(FERRIES, encoding="utf-8")
-    a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
-    a.ingest(progress=False)
-    return a
+    return ingested_texts(tmp_path_factory, embedder, "ferries", {"annual.md": FERRIES})
 
 
 def first_sentence(ans) -> str:

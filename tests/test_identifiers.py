@@ -2,6 +2,7 @@
 by the sentence about "Grade I". Pure pairs first, then end to end over a corpus written for the test
 (real MiniLM, Chroma and relevance model)."""
 import pytest
+from conftest import ingested_texts
 
 from rag.answer.identifiers import contradicts, pairs
 
@@ -33,14 +34,7 @@ Swimming keeps the muscles strong while the joint recovers.
 
 @pytest.fixture(scope="module")
 def guide(tmp_path_factory, embedder):
-    from rag import Assistant
-
-    root = tmp_path_factory.mktemp("sprains")
-    (root / "docs").mkdir()
-    (root / "docs" / "guide.md").write_text(GUIDE, encoding="utf-8")
-    a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
-    a.ingest(progress=False)
-    return a
+    return ingested_texts(tmp_path_factory, embedder, "sprains", {"guide.md": GUIDE})
 
 
 def test_the_answer_opens_with_the_asked_identifier(guide):

@@ -5,6 +5,7 @@ model over filings written for the test."""
 from dataclasses import replace
 
 import pytest
+from conftest import ingested_texts
 
 HARBOUR = """Harbour Group plc annual report 2031
 
@@ -56,16 +57,8 @@ Net sales rose with the new stores in the second quarter of fiscal 2032.
 
 @pytest.fixture(scope="module")
 def filings(tmp_path_factory, embedder):
-    from rag import Assistant
-
-    root = tmp_path_factory.mktemp("filings")
-    (root / "docs").mkdir()
-    (root / "docs" / "harbour.md").write_text(HARBOUR, encoding="utf-8")
-    (root / "docs" / "quarry.md").write_text(QUARRY, encoding="utf-8")
-    (root / "docs" / "lakeshore.md").write_text(LAKESHORE, encoding="utf-8")
-    a = Assistant(docs_dir=root / "docs", index_dir=root / "index", embedder=embedder)
-    a.ingest(progress=False)
-    return a
+    return ingested_texts(tmp_path_factory, embedder, "filings",
+                          {"harbour.md": HARBOUR, "quarry.md": QUARRY, "lakeshore.md": LAKESHORE})
 
 
 def test_the_row_named_by_the_question_answers_first_in_the_asked_column(filings):
