@@ -693,3 +693,38 @@ def test_a_table_of_text_read_column_by_column_goes_on_in_its_own_column_over_th
     units = _units(doc)
     assert f"{running} {going_on}" in units
     assert not [u for u in units if u[0].islower()]
+
+
+def test_column_labels_of_different_line_counts_set_on_a_common_bottom_line_label_their_columns():
+    """Labels of three lines beside labels of two, bottom-aligned and drawn cell by cell ("Total Stores
+    at" / "Beginning of" / "Quarter", then "Stores" / "Opened" on the lower two lines), under a row that
+    names each group's year: each column gets its whole label under its year."""
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 740, "Stores open at the beginning and end of the quarter were as follows:")
+        cols = (250, 295, 340, 385, 445, 490, 535, 580)
+        c.drawString(290, 720, "Fiscal 2031")
+        c.drawString(485, 720, "Fiscal 2030")
+        c.setFont("Helvetica", 7)
+        # the first label wider than the figures under it, centred left of them
+        labels = ((("Total Stores at",), ("Start of the", "Quarter")), ((), ("Stores", "Opened")),
+                  ((), ("Stores", "Closed")), (("Stores at",), ("End of", "Quarter")))
+        for i, x in enumerate(cols):
+            top, (mid, low) = labels[i % 4]
+            for line in top:
+                c.drawRightString(x, 706, line)
+            c.drawRightString(x, 697, mid)
+            c.drawRightString(x, 688, low)
+        c.setFont("Helvetica", 9)
+        _figure_rows(c, 672, cols, [("Ferry terminals", "908", "1", "(1)", "907", "931", "1", "(2)", "930")])
+        c.drawString(72, 658, "Depots")  # a dash set a hair right of the figures above it is in their column
+        for x, v in zip(cols, ("20", "-", "(1)", "20", "16", "2", "-", "18")):
+            c.drawString(x - 1.5, 658, v) if v == "-" else c.drawRightString(x, 658, v)
+        _figure_rows(c, 644, cols, [("Total", "928", "1", "(2)", "927", "947", "3", "(2)", "948")])
+
+    rows = _table_rows(_read(_pdf(draw), "stores.pdf", "x")[0])
+    total = rows["Total 928 1 (2) 927 947 3 (2) 948"]
+    columns = [" ".join(c.split()) for c in parse_header(total.header).columns]
+    assert columns == [f"Fiscal {y} {label}" for y in (2031, 2030) for label in
+                       ("Total Stores at Start of the Quarter", "Stores Opened", "Stores Closed",
+                        "Stores at End of Quarter")]

@@ -60,6 +60,17 @@ class _Row:
         return self.main.base
 
     @cached_property
+    def stacked(self) -> bool:
+        """Column labels of two or three lines, joined by `_restack`: its lines lie on several baselines."""
+        return len(self.lines) > 1 and max(ln.base for ln in self.lines) - min(ln.base for ln in self.lines) \
+            >= 0.5 * self.size
+
+    @cached_property
+    def bottom(self) -> float:
+        """The lowest baseline: the main line's for a row on one baseline, the last line's of stacked labels."""
+        return max(ln.base for ln in self.lines) if self.stacked else self.base
+
+    @cached_property
     def size(self) -> float:
         return self.main.size
 
@@ -135,8 +146,9 @@ def _restack(rows: list[_Row]) -> list[_Row]:
     """Column labels of two or three lines written cell by cell ("July 2," over "2023", then "July 3,"
     over "2022"): PDFium gives a cell's lines one after another, so no two lines in a row share a
     baseline and each became a row of its own, lost to the table's header (the dates over Pfizer's
-    statements). A run of single short lines that steps down within a cell and back up to the top line
-    for the next cell, to the right, is one row; `tables._header` joins the pieces of each cell."""
+    statements). A run of single short lines that steps down within a cell and back up for the next cell,
+    to the right, to a line of the cells before (labels of fewer lines share the longer ones' bottom line)
+    or above them all, is one row; `tables._header` joins the pieces of each cell."""
     out: list[_Row] = []
     i = 0
     while i < len(rows):
@@ -151,8 +163,10 @@ def _restack(rows: list[_Row]) -> list[_Row]:
                 break
             if 0 < b.base - a.base <= 1.6 * size and min(a.x1, b.x1) > max(a.x0, b.x0):
                 downs += 1  # the cell's next line, under it
-            elif b.base < a.base and abs(b.base - top.base) < 0.5 * size and b.x0 >= a.x1 - 1.0:
-                ups += 1  # the next cell's first line, back on the top line, to the right
+            elif b.base < a.base and b.x0 >= a.x1 - 1.0 and (known or b.base < min(bases)):
+                # the next cell's first line, to the right, back up on a line of the cells before or above
+                # them all: labels of fewer lines sit on the same bottom line as the longer ones
+                ups += 1
             else:
                 cut = known  # a line among the cells' that is not the next piece
                 break
@@ -173,5 +187,7 @@ def _near(a: _Row, b: _Row, k: float = 3.0, up: bool = False) -> bool:
     """`b` lies below `a` within k font sizes (or above it too, with `up`: a label centred on several rows)."""
     if not (a.geo and b.geo):
         return True
-    dy = b.base - a.base
+    # from the last line of stacked column labels to what lies under them (from their first line to what
+    # shares a line with them)
+    dy = b.base - (a.bottom if b.base - a.bottom > 0.5 * b.size else a.base)
     return (0 < dy or (up and dy > -k * max(a.size, b.size))) and abs(dy) <= k * max(a.size, b.size)

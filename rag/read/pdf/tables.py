@@ -56,6 +56,8 @@ def _numeric_row(r: _Row) -> bool:
 
 
 def _data_row(r: _Row) -> bool:
+    if r.stacked:  # column labels, though some read as figures ("1-3" over "years")
+        return False
     for c in r.cells() or [r.text]:
         toks = re.sub(r"(?<=\d)\s+%", "%", c).split()  # "91 %": a rate set with a space before its sign
         if toks and all(_is_num(t) for t in toks) and not any(_YEAR.match(t) for t in toks) and not _MONTH.search(c):
@@ -67,7 +69,7 @@ def _data_row(r: _Row) -> bool:
 def _value_columns(data: list[_Row]) -> list[tuple[float, float]]:
     """The x extents of a table's value columns: the figure cells of its data rows (not the row label,
     not a lone currency sign), overlapping ones merged."""
-    spans = []
+    spans, gap = [], 0.0
     for r in data:
         if not r.geo:
             continue
@@ -79,10 +81,13 @@ def _value_columns(data: list[_Row]) -> list[tuple[float, float]]:
                 continue
             if toks and all(_is_num(t) or t in CURRENCY for t in toks):
                 spans.append((x0 if sign is None else min(sign, x0), x1))
+                gap = max(gap, 0.25 * r.size)
             sign = None
     cols: list[list[float]] = []
     for x0, x1 in sorted(spans):
-        if cols and x0 <= cols[-1][1]:
+        # cells of one column touch or overlap; a dash set a hair right of the figures above it ("4" then
+        # "-") is still theirs: less than a word space apart, where two columns are a cell gap apart
+        if cols and x0 <= cols[-1][1] + gap:
             cols[-1][1] = max(cols[-1][1], x1)
         else:
             cols.append([x0, x1])
@@ -149,23 +154,35 @@ def _header(head: list[_Row], data: list[_Row]) -> tuple[str, list[str]]:
     context: list[str] = []
     for r in head:
         cells = [(x0, x1, c) for (x0, x1), c in zip(r.spans(), r.cells())]
-        over = [(x0, x1, c) for x0, x1, c in cells if (x0 + x1) / 2 >= left - r.size]
+        # over the figures: centred over them, or, in stacked column labels, reaching an em into the first
+        # column (a label wider than the right-aligned figures under it: "Total Stores at" over "908"; a
+        # title on one line that runs on over the figures names the table)
+        over = [(x0, x1, c) for x0, x1, c in cells
+                if (x0 + x1) / 2 >= left - r.size or r.stacked and x1 >= left + r.size]
         # one wide cell over the figures is a centred title, not a column label
         wide = len(over) == 1 and len(cols) > 1 and over[0][1] - over[0][0] > 0.5 * (cols[-1][1] - left)
         if not over or wide:
             context.append(r.text)  # a title or unit line names the table
             continue
-        context += [c for x0, x1, c in cells if (x0 + x1) / 2 < left - r.size]
+        context += [c for x0, x1, c in cells if (x0, x1, c) not in over]
         over = [p for cell in over for p in _split_over(cell, r, cols)]
         # each column takes the label of the nearest cell over it, so that a cell centred over a group
         # of columns labels them all; a column far from every cell of the row gets nothing from it
         centres = [(a + b) / 2 for a, b in cols]
-        reach = max(3 * r.size, statistics.median([b - a for a, b in zip(centres, centres[1:])] or [0.0]))
-        for i, c in enumerate(centres):
+        step = statistics.median([b - a for a, b in zip(centres, centres[1:])] or [0.0])
+        reach = max(3 * r.size, step)
+        nearest = []
+        for c in centres:
             dists = [max(x0 - c, c - x1, 0.0) for x0, x1, _ in over]
-            k = dists.index(min(dists))
-            if dists[k] <= reach:  # with the pieces stacked over the nearest one ("July 2," over "2023")
-                bx0, bx1, _ = over[k]
+            nearest.append((dists.index(min(dists)), min(dists)))
+        for i, (k, dist) in enumerate(nearest):
+            # a cell centred over the run of columns nearest to it labels them all, however wide the run
+            # ("Fiscal 2024" over four columns of store counts, the outer ones beyond `reach`)
+            group = [j for j, (kk, _) in enumerate(nearest) if kk == k]
+            bx0, bx1, _ = over[k]
+            centred = group == list(range(group[0], group[-1] + 1)) and len(group) > 1 and \
+                abs((bx0 + bx1) / 2 - (cols[group[0]][0] + cols[group[-1]][1]) / 2) <= 0.5 * step
+            if dist <= reach or centred:  # with the pieces stacked over it ("July 2," over "2023")
                 labels[i].append(" ".join(t for x0, x1, t in over if min(x1, bx1) > max(x0, bx0)))
     return " ".join(context), [" ".join(x) for x in labels]
 
