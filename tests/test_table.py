@@ -141,6 +141,13 @@ def test_a_column_of_another_month_does_not_answer_a_dated_question():
     assert best_column("What were total assets as of January 29, 2030?", ["2031", "2030"]) == 1  # a year's column
 
 
+def test_columns_of_one_period_are_told_apart_by_the_question_s_words():
+    cols = ["Fiscal 2031 Stores at Beginning of Second Quarter", "Fiscal 2031 Stores Opened",
+            "Fiscal 2031 Stores at End of Second Quarter", "Fiscal 2030 Stores at End of Second Quarter"]
+    assert best_column("How many stores were open at the end of the second quarter of fiscal 2031?", cols) == 2
+    assert best_column("How many stores in the second quarter of fiscal 2031?", cols) == 0  # no word says: the first
+
+
 def test_an_amount_with_its_share_of_sales_reads_as_the_amount():
     header = header_text("Statements of income (in thousands)",
                          ["13 Weeks Ended January 28, 2031", "13 Weeks Ended January 29, 2030",

@@ -17,6 +17,8 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass
 
+from .. import terms as _terms  # (`terms` names the period words below)
+
 SEP = " || "  # between the context and the column labels; readers never produce it otherwise
 CELL = " | "
 _VALUE = re.compile(r"^(?:[(\[]?[-+−–]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?[)\]]?%?|[-–—]|n/?a|nm)$", re.I)
@@ -245,8 +247,13 @@ def best_column(question: str, columns, terms: dict | None = None) -> int | None
     """The column whose period the question names: its year above all, then month, day and the span
     ("three months", "six months", a year). None when the question names no period or no column fits."""
     scores = column_fits(question, columns, terms)
-    best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else None
-    return best if best is not None and scores[best] > 0 else None
+    if not scores:
+        return None
+    # columns of one period apart in what they count take the question's word ("stores at end of the
+    # second quarter", not "at beginning of"); then the first
+    asked = set(_terms.content_terms(question))
+    best = max(range(len(scores)), key=lambda i: (scores[i], len(asked & set(_terms.content_terms(columns[i]))), -i))
+    return best if scores[best] > 0 else None
 
 
 def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
