@@ -295,3 +295,19 @@ def test_a_ratio_asked_is_not_answered_with_the_amount_it_is_a_ratio_of():
     assert [m.scored for m in row_matches(q, [amount, named], None, titles)] == [named]
     q_amount = "What was Harbour Group's gross profit for the three months ended June 30, 2031?"
     assert row_matches(q_amount, [amount, share], None, titles)[0].scored is amount
+
+
+def test_a_tables_total_row_answers_for_what_its_title_names():
+    """"How many harbour depots" of a table of depots by operator whose title says "Harbour depots": the
+    "Total" row, whose label names nothing asked; a row labelled "Other" is not a total."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    head = header_text("Harbour depots open at the end of the quarter were as follows:",
+                       ["Fiscal 2031 Depots at End of Second Quarter", "Fiscal 2030 Depots at End of Second Quarter"])
+    titles = {"c1": "Harbour Group plc quarterly report"}
+    operator = _row("a.md", "Harbour Group 127 121", head, "c1", 3.0)
+    other = _row("a.md", "Other 12 10", head, "c1", 2.0)
+    total = _row("a.md", "Total 139 131", head, "c1", 1.0)
+    q = "How many harbour depots did Harbour Group have open at the end of the second quarter of fiscal 2031?"
+    assert [m.scored for m in row_matches(q, [operator, other, total], None, titles)] == [total]

@@ -112,6 +112,7 @@ class RowMatch:
 # is a ratio of: a row that names no ratio, in its label or its table's title, and holds no percentage
 # states another figure ("Gross profit: $2,220 million" answered "Best Buy's gross profit rate"; with
 # this, a "Gross profit as a % of revenue" row; figures tune half: no answer changed).
+_TOTAL = frozenset(terms.content_terms("total totals"))
 _RATIOS = frozenset(terms.content_terms("rate rates margin margins ratio ratios percentage percentages"))
 
 # Words that say what kind of part a name is ("the Rigid Packaging segment"), not what is measured.
@@ -202,10 +203,15 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
     label_terms = {t for t in terms.content_terms(line_items(read[1])) if not t[0].isdigit()} - _PERIOD_WORDS \
         - _CHANGE_WORDS
     in_label = q_terms & label_terms
+    context_terms = set(terms.content_terms(line_items(context_text)))
+    if not in_label and label_terms and label_terms <= _TOTAL:
+        # a table's total row is the figure for what its title names ("How many Domestic segment stores"
+        # of stores by banner, under "Domestic segment stores open at ... were as follows:")
+        in_label = q_terms & context_terms
     if not in_label:
         return None
     weight = idf or (lambda t: 1.0)
-    in_context = (q_terms & set(terms.content_terms(line_items(context_text)))) - in_label
+    in_context = (q_terms & context_terms) - in_label
     # what is measured ("net sales" of "net sales of the Rigid Packaging segment") is in the label or
     # the table's title: a row labelled with the segment's name alone, in a table of depreciation by
     # segment, states another measure (it answered once the row search kept segments' names; figures
