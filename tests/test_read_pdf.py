@@ -728,3 +728,24 @@ def test_column_labels_of_different_line_counts_set_on_a_common_bottom_line_labe
     assert columns == [f"Fiscal {y} {label}" for y in (2031, 2030) for label in
                        ("Total Stores at Start of the Quarter", "Stores Opened", "Stores Closed",
                         "Stores at End of Quarter")]
+
+
+def test_a_larger_name_set_beside_a_sentences_last_line_does_not_cut_the_sentence():
+    """A signature page: "... signed on its" / "behalf by the undersigned, ..." with the registrant's name
+    set a little larger at the right of that second line, which PDFium gives as one line with it. The
+    name's size is not the line's: the sentence reads as one paragraph."""
+    def draw(c):
+        c.setFont("Helvetica-Bold", 11)
+        c.drawString(260, 740, "SIGNATURES")
+        c.setFont("Helvetica", 9)
+        c.drawString(40, 720, "Pursuant to the requirements of the Exchange Act, the registrant has duly caused "
+                              "this report to be signed on its")
+        c.drawString(40, 709, "behalf by the undersigned, thereunto duly authorized, as of February 1, 2032.")
+        c.setFont("Helvetica", 9.7)
+        c.drawString(380, 709, "HARBOUR GROUP PLC")
+        c.setFont("Helvetica", 9)
+        c.drawString(380, 680, "By: /s/ Jane Doe")
+
+    doc = _read(_pdf(draw), "signatures.pdf", "x")[0]
+    paragraphs = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "paragraph"]
+    assert any("signed on its\nbehalf by the undersigned" in p for p in paragraphs)

@@ -179,6 +179,11 @@ def _measure(line: _Line, g: _Geo, i0: int) -> None:
                 x_start = lb
     spans.append((x_start, boxes[-1][2]))
     line.gaps, line.cells, line.spans = tuple(gaps), tuple(cells), tuple(spans)
+    if cells and len(sizes) == 3 and sizes[2] > max(sizes[:2]) + SIZE_TOL and abs(sizes[0] - sizes[1]) <= SIZE_TOL \
+            and samples[1] < cells[-1] <= samples[2]:
+        # nor a last cell set larger: a registrant's name beside the signature sentence ("... as of February 1,
+        # 2018. AMAZON.COM, INC.", Amazon's 10-K p. 78) gave the sentence's line another size than its paragraph
+        line.size = max(sizes[:2])
     lead = _LEAD_NUMBER.match(text)
     if lead:
         line.mark = _lead_mark(g, i0, lead.end(1), lead.end(), line.size)
