@@ -311,3 +311,20 @@ def test_a_tables_total_row_answers_for_what_its_title_names():
     total = _row("a.md", "Total 139 131", head, "c1", 1.0)
     q = "How many harbour depots did Harbour Group have open at the end of the second quarter of fiscal 2031?"
     assert [m.scored for m in row_matches(q, [operator, other, total], None, titles)] == [total]
+
+
+def test_a_row_led_by_the_name_asked_is_not_penalised_for_the_words_that_describe_it():
+    """A product table with a column that describes each product ("Tidewater family Harbour dredging
+    and silt control 782 552"): the product asked for answers, though its description's words are
+    not asked; a product not asked for does not."""
+    from rag.answer import answering_row, row_matches
+    from rag.read.table import header_text
+
+    head = header_text("Revenues of our major products (in millions) PRODUCT PRIMARY USE",
+                       ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030"])
+    titles = {"c1": "Harbour Group plc quarterly report"}
+    asked = _row("a.md", "Tidewater family Harbour dredging and silt control in estuaries 782 552", head, "c1", 1.0)
+    other = _row("a.md", "Quayline Berth scheduling 410 390", head, "c1", 2.0)
+    q = "What were Harbour Group's Tidewater revenues in the three months ended July 2, 2031?"
+    assert [m.scored for m in row_matches(q, [other, asked], None, titles)][:1] == [asked]
+    assert answering_row(q, [other, asked], None, titles) is asked

@@ -112,8 +112,10 @@ class RowMatch:
 # is a ratio of: a row that names no ratio, in its label or its table's title, and holds no percentage
 # states another figure ("Gross profit: $2,220 million" answered "Best Buy's gross profit rate"; with
 # this, a "Gross profit as a % of revenue" row; figures tune half: no answer changed).
-_TOTAL = frozenset(terms.content_terms("total totals"))
 _RATIOS = frozenset(terms.content_terms("rate rates margin margins ratio ratios percentage percentages"))
+
+# The label of a table's total row: it states the figure for what the table's title names.
+_TOTAL = frozenset(terms.content_terms("total totals"))
 
 # Words that say what kind of part a name is ("the Rigid Packaging segment"), not what is measured.
 _KINDS = frozenset(terms.content_terms("segment segments division divisions subsidiary subsidiaries region "
@@ -190,7 +192,8 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
     # pick the document: neither says which row ("Best Buy Co., Inc. $ 100.00 $ 84.25" of a stock
     # chart answered "Best Buy's net earnings in fiscal 2021"). Figures tune half, figure in the
     # answer: 0.643 counting the document's names, 0.690 without.
-    doc = {t for n in names if _holds(f"{title} {span.source}", n) for t in terms.content_terms(n)}
+    doc_names = {n for n in names if _holds(f"{title} {span.source}", n)}
+    doc = {t for n in doc_names for t in terms.content_terms(n)}
     q_terms = _asked_terms(question) - doc
     if not q_terms:
         return None
@@ -229,7 +232,12 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
     # shareholders" of an investee's table had won). Tune halves: figures, figure in the answer 0.690 ->
     # 0.714; conversations, fact first 0.489 -> 0.511; no answer lost
     own = _own_terms(f"{title} {span.source}")
-    extra = sum(weight(t) for t in label_terms - q_terms - doc - own)  # (nor a name the question states)
+    unasked = label_terms - q_terms - doc - own  # (nor a name the question states)
+    if any(re.match(rf"{re.escape(n)}\b", read[1], re.I) for n in names if n not in doc_names):
+        # a row led by a name the question asks for ("Vyndaqel family ATTR-CM and polyneuropathy 782 ...",
+        # a product table with a column that describes each product): what follows the name describes it
+        unasked = set()
+    extra = sum(weight(t) for t in unasked)
     fit = max(table.column_fits(question, read[0]))
     return RowMatch(None, label, context, extra, (label + context) / sum(weight(t) for t in q_terms), fit)
 
