@@ -749,3 +749,30 @@ def test_a_larger_name_set_beside_a_sentences_last_line_does_not_cut_the_sentenc
     doc = _read(_pdf(draw), "signatures.pdf", "x")[0]
     paragraphs = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "paragraph"]
     assert any("signed on its\nbehalf by the undersigned" in p for p in paragraphs)
+
+
+def test_rows_after_a_break_in_a_statement_keep_the_columns_of_the_rows_above():
+    """An income statement whose per-share rows follow a gap and a group label ("Earnings per share––
+    diluted:", a line of its own): their figures stand in the columns labelled at the top, so they
+    are read under those labels, not as a table of their own without any."""
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 740, "Statements of income (in millions, except per share data)")
+        c.drawString(326, 720, "Three Months Ended")
+        c.drawString(466, 720, "Six Months Ended")
+        cols = (360, 420, 500, 560)
+        _two_line_dates(c, 708, cols)
+        _figure_rows(c, 682, cols, [("Revenues", "12,734", "27,742", "31,015", "53,402"),
+                                    ("Net income", "2,327", "9,906", "7,870", "17,769")])
+        c.drawString(72, 620, "Earnings per share––diluted:")
+        c.drawString(72, 606, "Income from continuing operations attributable to")
+        _figure_rows(c, 594, cols, [("shareholders", "0.41", "1.73", "1.38", "3.09"),
+                                    ("Net income", "0.41", "1.73", "1.38", "3.10")])
+
+    doc = _read(_pdf(draw), "statement.pdf", "x")[0]
+    eps = [b for b in doc.blocks if b.kind == "table_row" and doc.text[b.start:b.end].endswith("3.10")]
+    assert len(eps) == 1
+    columns = [" ".join(c.split()) for c in parse_header(eps[0].header).columns]
+    assert columns == ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
+                       "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
+    assert "Earnings per share––diluted" in parse_header(eps[0].header).context

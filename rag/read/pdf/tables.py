@@ -211,6 +211,7 @@ def _tables(rows: list[_Row]) -> None:
             for r in run:
                 r.kind = "table"
     i = 0
+    last = None  # (value columns' x extents, column labels, context) of the page's last table with labels
     while i < n:
         if rows[i].kind != "table":
             i += 1
@@ -249,7 +250,16 @@ def _tables(rows: list[_Row]) -> None:
             head.append(r)
         if len(head) == len(table):
             head = table[:1]  # a table of text: its first row names the columns
-        context, columns = _header(head, [r for r in table if r not in head])
+        data = [r for r in table if r not in head]
+        context, columns = _header(head, data)
+        xs = _value_columns(data)
+        if not any(columns) and last and len(xs) == len(last[0]) \
+                and all(min(a[1], b[1]) > max(a[0], b[0]) for a, b in zip(xs, last[0])):
+            # rows after a break in a statement ("Earnings per common share––diluted:" and a gap), their
+            # figures in line with the columns of the table above them on the page, are under its labels
+            columns, context = last[1], f"{last[2]} {context}".strip()
+        elif any(columns):
+            last = (xs, columns, context)
         # the caption or heading right above names the table ("Table 3: Fees", "Statements of Operations");
         # it stays a block of its own too
         # (or a lead-in ending in a colon: "Cash was as follows ($ in millions):", which may give the unit)
