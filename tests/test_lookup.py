@@ -328,3 +328,25 @@ def test_a_row_led_by_the_name_asked_is_not_penalised_for_the_words_that_describ
     q = "What were Harbour Group's Tidewater revenues in the three months ended July 2, 2031?"
     assert [m.scored for m in row_matches(q, [other, asked], None, titles)][:1] == [asked]
     assert answering_row(q, [other, asked], None, titles) is asked
+
+
+def test_an_amount_is_not_answered_with_a_per_share_figure_of_the_same_name():
+    """A statement names "Net income attributable to common shareholders" twice: its amount, and under
+    "Earnings per common share––diluted:" the same words for the figure a share. Each answers the
+    question that asks for it; the unit line's "except per share data" names neither."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    cols = ["Three months ended June 30, 2031", "Three months ended June 30, 2030"]
+    amount = _row("a.md", "Net income attributable to common shareholders 2,327 9,906",
+                  header_text("Statements of income (in millions, except per share data)", cols), "c1", 1.0)
+    a_share = _row("a.md", "Net income attributable to common shareholders 0.41 1.73",
+                   header_text("Statements of income (in millions, except per share data) Earnings per common "
+                               "share––diluted", cols), "c1", 2.0)
+    titles = {"c1": "Harbour Group plc quarterly report"}
+    q = ("What was Harbour Group's net income attributable to common shareholders in the three months ended "
+         "June 30, 2031?")
+    assert [m.scored for m in row_matches(q, [a_share, amount], None, titles)] == [amount]
+    q_eps = ("What was Harbour Group's diluted EPS attributable to common shareholders in the three months "
+             "ended June 30, 2031?")
+    assert [m.scored for m in row_matches(q_eps, [a_share, amount], None, titles)] == [a_share]

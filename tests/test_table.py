@@ -52,6 +52,10 @@ def test_figure_states_value_unit_and_period():
     # a per-share figure is not scaled by the table's unit
     assert figure(q, QUARTERS, "Diluted earnings per share $ 0.41 $ 0.37 $ 1.20 $ 1.02") == \
         "Diluted earnings per share: $0.37, for the three months ended March 31, 2030"
+    # ... nor one under a per-share group label, though the unit line says "except per share data"
+    per_share = QUARTERS.replace(" || ", " Earnings per common share––diluted: || ")
+    assert figure(q, per_share, "Net income $ 0.41 $ 0.37 $ 1.20 $ 1.02") == \
+        "Net income: $0.37, for the three months ended March 31, 2030"
     assert figure("What were net sales?", QUARTERS, "Net sales $ 1,204 $ 1,090 $ 3,551 $ 3,002") is None
     # a change between two years needs both figures
     assert figure("How did mooring fees change from 2028 to 2029?", YEARS, "Mooring 310 295 288") == \

@@ -225,6 +225,11 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
     ratio = q_terms & _RATIOS
     if ratio and not ratio & (in_label | in_context) and "%" not in span.text:
         return None
+    # nor is an amount answered with a per-share figure, or the other way round: "Net income attributable
+    # to common shareholders" is a statement's row and, under "Earnings per common share––basic:", the
+    # same words for $1.77 a share (conversations tune: both once read under the statement's columns)
+    if table.per_share(question) != table.per_share(f"{read[1]} {context_text}"):
+        return None
     label = sum(weight(t) for t in in_label)
     context = sum(weight(t) for t in in_context)
     # the document's own name in a label ("Net income attributable to Pfizer Inc. common shareholders")

@@ -189,6 +189,18 @@ def labelled(header: str, row: str, context: bool = True) -> str:
     return CELL.join(p for p in (ctx, label, body) if p)
 
 
+# A per-share amount: named so by its row ("Diluted EPS", "Dividends per share") or by the group label
+# over it ("Earnings per common share––diluted:"); a statement's unit line says "except per share data"
+# of every row, so that is no such name.
+_PER_SHARE = re.compile(r"\bper\s+(?:common\s+|ordinary\s+)?share|\beps\b", re.I)
+_EXCEPT_PER_SHARE = re.compile(r"\bexcept\s+(?:for\s+)?per[\s-]share\b", re.I)
+
+
+def per_share(text: str) -> bool:
+    """Whether a row's label or context names a per-share amount (not the unit line's "except per share")."""
+    return bool(_PER_SHARE.search(_EXCEPT_PER_SHARE.sub(" ", text)))
+
+
 def unit_of(context: str) -> str:
     """'million' for "(in millions, except per share data)", '' when the context names no scale."""
     m = _UNIT.search(context)
@@ -299,7 +311,7 @@ def figure(question: str, header: str, row: str, year_end: str = "") -> str | No
         return None
     context = parse_header(header).context
     unit = unit_of(context)  # "(in millions, except per share data)": not for a per-share figure or a rate
-    per_unit = re.search(r"\bper\s|\beps\b", label, re.I)
+    per_unit = re.search(r"\bper\s", label, re.I) or per_share(f"{label} {context}")
     unit_of_row = "" if per_unit or not unit else unit
     said = f"{label}: " + "; ".join(
         f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row + _rounded(vals[i], unit_of_row)}, "
