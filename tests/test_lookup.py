@@ -350,3 +350,23 @@ def test_an_amount_is_not_answered_with_a_per_share_figure_of_the_same_name():
     q_eps = ("What was Harbour Group's diluted EPS attributable to common shareholders in the three months "
              "ended June 30, 2031?")
     assert [m.scored for m in row_matches(q_eps, [a_share, amount], None, titles)] == [a_share]
+
+
+def test_a_figure_stated_with_no_date_says_when_by_its_documents_dated_title():
+    """A vote tally ("For 250,838,697") names no date: the answer adds its document's title when that
+    title is dated ("..., Form 8-K, dated May 3, 2031"). A statement with a year, a question that
+    names no period, or an undated title add nothing."""
+    from rag.answer import compose
+
+    def said(q, text, title):
+        span = _row("a.md", text, "", "c1", 1.0)
+        span = replace(span, record=replace(span.record, meta={**span.record.meta, "kind": "sentence"}))
+        return compose(q, [span], (), titles={"c1": title}).text
+
+    dated = "Harbour Group plc, Form 8-K, dated May 3, 2031"
+    q = "How many votes were cast for the dredging proposal at Harbour Group's 2031 annual meeting?"
+    tally = "The dredging proposal was defeated: For 250,838,697"
+    assert said(q, tally, dated) == f"{tally} ({dated}) [1]"
+    assert said(q, "In 2031 the dredging proposal was defeated: For 250,838,697", dated).endswith("For 250,838,697 [1]")
+    assert said("How many votes were cast for the dredging proposal?", tally, dated) == f"{tally} [1]"
+    assert said(q, tally, "Harbour Group plc annual meeting results") == f"{tally} [1]"

@@ -3,12 +3,15 @@ ones when the ranker is confident and they add words, a lead-in replaced by what
 sources that disagree set side by side."""
 from __future__ import annotations
 
+import calendar
+import re
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .. import terms
 from ..read import table
 from ..types import Answer, Citation, Span
 from .features import Scored, asks_for
+from .lookup import asks_figure
 
 if TYPE_CHECKING:
     from .model import Model
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
 # on hotpotqa, whose articles share sentence shapes such as "X (born 1950) is an American actor").
 RIVAL_OVERLAP = 0.6
 DIFFER_OVERLAP = 0.8
+
+_DATE = re.compile(r"\b(?:%s)\.?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d\b" % "|".join(calendar.month_name[1:]), re.I)
+_WHEN = re.compile(r"\b(?:%s)\b|(?<![\d,.])(?:19|20)\d\d(?![\d,])" % "|".join(calendar.month_name[1:]), re.I)
 
 
 def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
@@ -151,6 +157,12 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
         chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: c.span.start)
     cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
     said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, ""))) for s in chosen]
+    if said and not conflict and asks_figure(question) and not _WHEN.search(said[0]):
+        # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a note's coupon) says
+        # when by its document's dated title ("PepsiCo, Inc., Form 8-K, dated May 3, 2023")
+        title = (titles or {}).get(chosen[0].span.chunk, "")
+        if _DATE.search(title):
+            said[0] = f"{said[0]} ({title})"
     if conflict:
         text = "The sources differ. " + " ".join(f"{_title(c)}: {t} [{c.n}]" for c, t in zip(cites, said))
     else:
