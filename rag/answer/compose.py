@@ -158,7 +158,7 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
     cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
     said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, ""))) for s in chosen]
     if said and not conflict and asks_figure(question) and not _WHEN.search(said[0]):
-        # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a note's coupon) says
+        # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a product's sales) says
         # when by its document's dated title ("PepsiCo, Inc., Form 8-K, dated May 3, 2023")
         title = (titles or {}).get(chosen[0].span.chunk, "")
         if _DATE.search(title):
