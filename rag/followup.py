@@ -207,11 +207,17 @@ def _chunks(question: str) -> list[tuple[int, int]]:
     start += aux.end() if aux else 0
     periods = [m.span() for m in _PERIOD.finditer(question)]
     spans, cur = [], None
-    for m in re.finditer(r"[^\W_]+(?:['’.-][^\W_]+)*(?:['’]s)?", question[start:]):
+    words = list(re.finditer(r"[^\W_]+(?:['’.-][^\W_]+)*(?:['’]s)?", question[start:]))
+    for i, m in enumerate(words):
         a, b = m.start() + start, m.end() + start
         w = m.group(0).lower()
         inside = any(p0 <= a < p1 for p0, p1 in periods)
-        if (w in terms.STOP and not m.group(0).isupper()) or inside:  # "Type I", "IT": not the pronoun
+        # "of" between two common nouns is inside one noun phrase: "cost of sales" is one line item
+        of = w == "of" and cur and i + 1 < len(words) and question[cur[0]:cur[1]].split()[-1].islower() \
+            and words[i + 1].group(0).islower() and words[i + 1].group(0) not in terms.STOP and not inside
+        if of:
+            cur = (cur[0], b)
+        elif (w in terms.STOP and not m.group(0).isupper()) or inside:  # "Type I", "IT": not the pronoun
             if cur:
                 spans.append(cur)
             cur = None
@@ -225,7 +231,10 @@ def _chunks(question: str) -> list[tuple[int, int]]:
         # came earlier)
         a, b = spans[-1]
         last = re.search(r"\s+\S+$", question[a:b])
-        if last and not question[b:].strip(" ?.!") and not question[a + last.start():b].strip()[:1].isupper():
+        tail = question[b:].strip(" ?.!")  # nothing after it, or only the period it asks about
+        period_only = not tail or re.fullmatch(rf"(?:(?:in|for|during|over|of)\s+)?(?:{_PERIOD.pattern})", tail,
+                                               re.IGNORECASE)
+        if last and period_only and not question[a + last.start():b].strip()[:1].isupper():
             spans[-1] = (a, a + last.start())
     return spans
 

@@ -126,6 +126,14 @@ def test_a_preposition_object_is_replaced_by_the_follow_ups():
     assert standalone("And on cars?", "What tariff applies to Korean steel?") == "What tariff applies to Korean cars?"
 
 
+def test_a_noun_phrase_with_of_is_replaced_whole():
+    """"Cost of sales" is one line item: "And harbour dues?" takes its whole place, and the verb after it
+    stays, though a period follows the verb."""
+    q = "How much did Harbour Group's cost of sales decrease in the second quarter of 2031?"
+    assert standalone("And harbour dues?", q) == \
+        "How much did Harbour Group's harbour dues decrease in the second quarter of 2031?"
+
+
 def test_a_chain_of_follow_ups_keeps_its_topic():
     history = [(REVENUE, "..."), ("And Ferries?", "...")]
     assert resolve("And a year earlier?", history).standalone == \
