@@ -368,5 +368,6 @@ def test_a_figure_stated_with_no_date_says_when_by_its_documents_dated_title():
     tally = "The dredging proposal was defeated: For 250,838,697"
     assert said(q, tally, dated) == f"{tally} ({dated}) [1]"
     assert said(q, "In 2031 the dredging proposal was defeated: For 250,838,697", dated).endswith("For 250,838,697 [1]")
+    assert said(q, "In fiscal 2031, the proposal was defeated: For 250,838,697", dated).endswith("For 250,838,697 [1]")
     assert said("How many votes were cast for the dredging proposal?", tally, dated) == f"{tally} [1]"
     assert said(q, tally, "Harbour Group plc annual meeting results") == f"{tally} [1]"

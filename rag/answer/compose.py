@@ -30,7 +30,7 @@ RIVAL_OVERLAP = 0.6
 DIFFER_OVERLAP = 0.8
 
 _DATE = re.compile(r"\b(?:%s)\.?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d\b" % "|".join(calendar.month_name[1:]), re.I)
-_WHEN = re.compile(r"\b(?:%s)\b|(?<![\d,.])(?:19|20)\d\d(?![\d,])" % "|".join(calendar.month_name[1:]), re.I)
+_WHEN = re.compile(r"\b(?:%s)\b|(?<![\d,.])(?:19|20)\d\d(?!\d|,\d)" % "|".join(calendar.month_name[1:]), re.I)
 
 
 def select(ranked: Sequence[Scored], model: Model) -> list[Scored]:
