@@ -469,6 +469,24 @@ def _two_line_dates(c, y, cols):
         c.drawRightString(x, y - 10, year)
 
 
+# A 10-Q's columns: a quarter and a half year, each this year and last, and the labels they read as
+QUARTER_AND_HALF = (360, 420, 500, 560)
+QUARTER_AND_HALF_LABELS = ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
+                           "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
+
+
+def _periods(c, y):
+    """"Three Months Ended" and "Six Months Ended" over the QUARTER_AND_HALF columns at height y."""
+    c.drawString(326, y, "Three Months Ended")
+    c.drawString(466, y, "Six Months Ended")
+
+
+def _quarter_and_half_header(c, y):
+    """The periods at height y over their dates in two lines (`_two_line_dates`), 12 points below."""
+    _periods(c, y)
+    _two_line_dates(c, y - 12, QUARTER_AND_HALF)
+
+
 def _table_rows(doc) -> dict:
     return {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
 
@@ -480,20 +498,16 @@ def test_column_labels_written_cell_by_cell_in_two_lines_label_their_columns():
     def draw(c):
         c.setFont("Helvetica", 9)
         c.drawString(72, 720, "Revenues by segment (in millions)")
-        c.drawString(326, 700, "Three Months Ended")
-        c.drawString(466, 700, "Six Months Ended")
-        cols = (360, 420, 500, 560)
-        _two_line_dates(c, 688, cols)
+        _quarter_and_half_header(c, 700)
         # figures wider than the year under each date: a column's centre lies left of "2031"
-        _figure_rows(c, 662, cols, [("Ferries", "1,204,310", "1,090,220", "2,310,870", "2,101,400"),
+        _figure_rows(c, 662, QUARTER_AND_HALF, [("Ferries", "1,204,310", "1,090,220", "2,310,870", "2,101,400"),
                                     ("Cargo handling", "3,551,020", "3,002,310", "6,870,120", "5,990,030"),
                                     ("Total revenues", "4,755,330", "4,092,530", "9,180,990", "8,091,430")])
 
     rows = _table_rows(_read(_pdf(draw), "segments.pdf", "x")[0])
     total = rows["Total revenues 4,755,330 4,092,530 9,180,990 8,091,430"]
     columns = [" ".join(c.split()) for c in parse_header(total.header).columns]
-    assert columns == ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
-                       "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
+    assert columns == QUARTER_AND_HALF_LABELS
 
 
 def test_a_unit_line_in_small_type_beside_the_column_labels_does_not_cut_them_from_their_periods():
@@ -503,22 +517,18 @@ def test_a_unit_line_in_small_type_beside_the_column_labels_does_not_cut_them_fr
     def draw(c):
         c.setFont("Helvetica", 9)
         c.drawString(72, 720, "CONSOLIDATED STATEMENTS OF INCOME")
-        c.drawString(326, 704, "Three Months Ended")
-        c.drawString(466, 704, "Six Months Ended")
+        _periods(c, 704)
         c.setFont("Helvetica", 7)
         c.drawString(72, 697, "(MILLIONS, EXCEPT PER SHARE DATA)")  # its own line, just over "July 2,"
         c.setFont("Helvetica", 9)
-        cols = (360, 420, 500, 560)
-        _two_line_dates(c, 690, cols)
-        _figure_rows(c, 664, cols, [("Revenues", "12,734", "27,742", "31,015", "53,402"),
+        _two_line_dates(c, 690, QUARTER_AND_HALF)
+        _figure_rows(c, 664, QUARTER_AND_HALF, [("Revenues", "12,734", "27,742", "31,015", "53,402"),
                                     ("Cost of sales", "3,237", "8,648", "8,122", "18,632"),
                                     ("Net income", "2,327", "9,906", "7,870", "17,769")])
 
     rows = _table_rows(_read(_pdf(draw), "income.pdf", "x")[0])
     header = parse_header(rows["Net income 2,327 9,906 7,870 17,769"].header)
-    assert [" ".join(c.split()) for c in header.columns] == [
-        "Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
-        "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
+    assert [" ".join(c.split()) for c in header.columns] == QUARTER_AND_HALF_LABELS
     assert "MILLIONS" in header.context
 
 
@@ -758,21 +768,17 @@ def test_rows_after_a_break_in_a_statement_keep_the_columns_of_the_rows_above():
     def draw(c):
         c.setFont("Helvetica", 9)
         c.drawString(72, 740, "Statements of income (in millions, except per share data)")
-        c.drawString(326, 720, "Three Months Ended")
-        c.drawString(466, 720, "Six Months Ended")
-        cols = (360, 420, 500, 560)
-        _two_line_dates(c, 708, cols)
-        _figure_rows(c, 682, cols, [("Revenues", "12,734", "27,742", "31,015", "53,402"),
-                                    ("Net income", "2,327", "9,906", "7,870", "17,769")])
+        _quarter_and_half_header(c, 720)
+        _figure_rows(c, 682, QUARTER_AND_HALF, [("Revenues", "12,734", "27,742", "31,015", "53,402"),
+                                                ("Net income", "2,327", "9,906", "7,870", "17,769")])
         c.drawString(72, 620, "Earnings per share––diluted:")
         c.drawString(72, 606, "Income from continuing operations attributable to")
-        _figure_rows(c, 594, cols, [("shareholders", "0.41", "1.73", "1.38", "3.09"),
-                                    ("Net income", "0.41", "1.73", "1.38", "3.10")])
+        _figure_rows(c, 594, QUARTER_AND_HALF, [("shareholders", "0.41", "1.73", "1.38", "3.09"),
+                                                ("Net income", "0.41", "1.73", "1.38", "3.10")])
 
     doc = _read(_pdf(draw), "statement.pdf", "x")[0]
     eps = [b for b in doc.blocks if b.kind == "table_row" and doc.text[b.start:b.end].endswith("3.10")]
     assert len(eps) == 1
     columns = [" ".join(c.split()) for c in parse_header(eps[0].header).columns]
-    assert columns == ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030",
-                       "Six Months Ended July 2, 2031", "Six Months Ended July 3, 2030"]
+    assert columns == QUARTER_AND_HALF_LABELS
     assert "Earnings per share––diluted" in parse_header(eps[0].header).context
