@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass
 
-from .. import terms as _terms  # (`terms` names the period words below)
+from .. import terms as _terms  # (below, `terms` is the name of a parameter: the period words)
 
 SEP = " || "  # between the context and the column labels; readers never produce it otherwise
 CELL = " | "
