@@ -222,3 +222,34 @@ def test_the_passages_the_answer_quotes_come_first_among_the_hits(small):
         assert sorted(h.chunk_id for h in ans.hits) == sorted(c.record.id for c in cands)
         rest = [h.chunk_id for h in ans.hits if not any(q in h.text for q in quoted)]
         assert rest == [c.record.id for c in order if c.record.id in rest]  # the others in search order
+
+
+VERDEN = """Verden reactions
+
+Verden reactions are sorted into three classes by how fast they appear on the leaves of an orchard.
+Class A reactions appear within minutes of exposure and fade within an hour.
+Class B reactions usually take between two and three days to develop. These reactions are triggered by copper ions in the soil.
+Class C reactions last for several weeks and leave a dark mark on the bark.
+"""
+
+
+def _opening(ans) -> str:
+    """The answer's first statement: its text up to the first run of markers."""
+    return ans.text.split(" [", 1)[0]
+
+
+def test_a_sentence_that_leans_on_the_one_before_opens_the_answer_with_it(tmp_path, embedder):
+    """"These reactions are triggered by copper ions" holds what is asked but not what it is about;
+    "Class B reactions ..." before it says which reactions. The answer opens with the two as one
+    statement, each cited ([1][2]); a question the second sentence adds nothing to gets the first alone."""
+    a = _assistant(tmp_path, embedder, {"verden.txt": VERDEN, "orchard.txt": ORCHARD, "lighthouse.txt": LIGHTHOUSE})
+    ans = a.ask("What triggers Class B reactions?")
+    assert not ans.abstained, ans.text
+    first = _opening(ans)
+    assert "copper ions" in first and "Class B reactions usually take" in first, ans.text
+    assert ans.text.startswith(first + " [1][2]"), ans.text
+    one, two = ans.citations[0], ans.citations[1]
+    assert one.quote.startswith("Class B") and two.quote.startswith("These reactions") and two.start == one.end + 1
+
+    ans = a.ask("How many days do Class B reactions take to develop?")
+    assert not ans.abstained and "two and three days" in _opening(ans) and "copper" not in _opening(ans), ans.text

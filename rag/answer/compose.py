@@ -143,30 +143,34 @@ def _conflicting(a: Scored, b: Scored, q_terms: set[str], min_overlap: float, nu
 
 
 def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = DIFFER_OVERLAP,
-            titles: Mapping[str, str] | None = None) -> Answer:
+            titles: Mapping[str, str] | None = None, opening: int = 1) -> Answer:
     """Answer text with a [n] marker after each sentence; sources that disagree are set side by side.
-    titles: passage id -> its document's title (a 10-K's says when its fiscal year ends)."""
+    titles: passage id -> its document's title (a 10-K's says when its fiscal year ends).
+    opening: how many of the first sentences read as one statement (`continuation.lead_passage`):
+    their markers follow the last of them ("... to develop. These reactions are ... [1][2]")."""
     sources = {c.span.source for c in chosen}
     q_terms = set(terms.content_terms(question))
     number_question = asks_for(question) == "number"
     conflict = len(sources) > 1 and any(_conflicting(a, b, q_terms, differ_overlap, number_question)
                                         for a in chosen for b in chosen)
+    opening = max(1, min(opening, len(chosen)))
     if len(sources) == 1:
         # one source: the best sentence first (the answer's first sentence answers the question), the
         # others after it in document order
-        chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: c.span.start)
+        chosen = chosen[:opening] + sorted(chosen[opening:], key=lambda c: c.span.start)
     cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
     said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, ""))) for s in chosen]
-    if said and not conflict and asks_figure(question) and not _WHEN.search(said[0]):
+    if said and not conflict and asks_figure(question) and not _WHEN.search(" ".join(said[:opening])):
         # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a product's sales) says
         # when by its document's dated title ("PepsiCo, Inc., Form 8-K, dated May 3, 2023")
         title = (titles or {}).get(chosen[0].span.chunk, "")
         if _DATE.search(title):
-            said[0] = f"{said[0]} ({title})"
+            said[opening - 1] = f"{said[opening - 1]} ({title})"
     if conflict:
         text = "The sources differ. " + " ".join(f"{_title(c)}: {t} [{c.n}]" for c, t in zip(cites, said))
     else:
-        text = " ".join(f"{t} [{c.n}]" for c, t in zip(cites, said))
+        first = " ".join(said[:opening]) + " " + "".join(f"[{c.n}]" for c in cites[:opening])
+        text = " ".join([first] + [f"{t} [{c.n}]" for c, t in zip(cites[opening:], said[opening:])])
     return Answer(question, text, tuple(cites), False, hits)
 
 

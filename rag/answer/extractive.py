@@ -14,6 +14,7 @@ from ..retrieve import Candidate
 from ..types import Answer
 from .causes import causes_first, said_cause
 from .compose import bridge, compose, lead_ins, select
+from .continuation import lead_passage
 from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
 from .lookup import answering_row
@@ -69,7 +70,9 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
     chosen = bridge(select(statements, model), statements, titles, asked)
     said = lead_ins(chosen, ranked)
-    ans = compose(asked, said, _cited_first(hits, said), model.differ_overlap, titles)
+    opening = lead_passage(said[0], ranked, frozenset(terms.content_terms(asked)))
+    said = opening + [s for s in said[1:] if all(s is not o for o in opening)]
+    ans = compose(asked, said, _cited_first(hits, said), model.differ_overlap, titles, len(opening))
     return replace(ans, question=res.question, resolved=res.resolved)
 
 
