@@ -782,3 +782,28 @@ def test_rows_after_a_break_in_a_statement_keep_the_columns_of_the_rows_above():
     columns = [" ".join(c.split()) for c in parse_header(eps[0].header).columns]
     assert columns == QUARTER_AND_HALF_LABELS
     assert "Earnings per share––diluted" in parse_header(eps[0].header).context
+
+
+def test_a_lead_in_that_gives_the_unit_names_the_table_set_a_little_below_it():
+    """A paragraph ends "... Net sales information is as follows (in millions):" and the column labels
+    start 3.3 font sizes below it, in smaller type, as in a 10-K's MD&A: the rows carry the lead-in's
+    unit, and of the paragraph's last line only its last sentence, the one that names the table."""
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 740, "Product sales include shipping fees. Service sales include seller fees and")
+        c.drawString(72, 729, "subscriptions. Net sales information is as follows (in millions):")
+        c.setFont("Helvetica", 7.5)
+        c.drawCentredString(445, 699, "Year Ended December 31,")  # 30 points under the lead-in's line
+        cols = (360, 450, 540)
+        for x, year in zip(cols, ("2029", "2030", "2031")):
+            c.drawRightString(x, 689, year)
+        c.setFont("Helvetica", 9)
+        _figure_rows(c, 673, cols, [("North region", "63,708", "79,785", "106,110"),
+                                    ("South region", "35,418", "43,983", "54,297"),
+                                    ("Consolidated", "99,126", "123,768", "160,407")])
+
+    rows = _table_rows(_read(_pdf(draw), "md_and_a.pdf", "x")[0])
+    header = parse_header(rows["South region 35,418 43,983 54,297"].header)
+    assert header.context.startswith("Net sales information is as follows (in millions):"), header.context
+    assert "subscriptions" not in header.context
+    assert [" ".join(c.split()) for c in header.columns] == [f"Year Ended December 31, {y}" for y in (2029, 2030, 2031)]

@@ -19,6 +19,10 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.I)
 _LOWER_WORD = re.compile(r"^[a-z][a-z'’-]{2,}[,.;:]?$")
 LABEL_GAP = 0.6  # font sizes: wider than a word space (~0.25), narrower than a cell gap
+# A lead-in that ends in a colon and gives the unit ("Net sales information is as follows (in millions):")
+# names the table under it from a little further up than a title does (3 font sizes): Amazon's 10-K sets
+# its column labels 3.3 font sizes under it.
+LEAD_IN_EMS = 4.0
 TITLE_ROWS = 3  # rows above a table's labels searched for its unit line (`_title_above`)
 HEAD_ROWS = 5  # at most this many rows above a table's first figures are its title, unit line and column headers
 
@@ -114,6 +118,12 @@ def _split_over(cell: tuple[float, float, str], r: _Row, cols: list[tuple[float,
         else:
             pieces[-1].append(w)
     return [(p[0][1], p[-1][2], " ".join(w for w, _, _ in p)) for p in pieces]
+
+
+def _last_sentence(text: str) -> str:
+    """The last sentence of a line: a lead-in is often the end of a paragraph's last line ("... of the
+    membership. Net sales information is as follows (in millions):"), and only it names the table."""
+    return re.split(r"(?<=[a-z)][.!?])\s+(?=[A-Z])", text)[-1]
 
 
 def _unit_line(r: _Row) -> bool:
@@ -263,8 +273,9 @@ def _tables(rows: list[_Row]) -> None:
         # the caption or heading right above names the table ("Table 3: Fees", "Statements of Operations");
         # it stays a block of its own too
         # (or a lead-in ending in a colon: "Cash was as follows ($ in millions):", which may give the unit)
-        if k >= 0 and (_CAPTION.match(rows[k].text) or rows[k].kind == "heading" or rows[k].text.rstrip().endswith(":")) \
-                and not rows[k].edge and _near(rows[k], table[0]):
+        lead_in = k >= 0 and rows[k].text.rstrip().endswith(":")
+        if k >= 0 and (_CAPTION.match(rows[k].text) or rows[k].kind == "heading" or lead_in) and not rows[k].edge \
+                and _near(rows[k], table[0], LEAD_IN_EMS if lead_in and unit_of(rows[k].text) else 3.0):
             title = [rows[k]]
             # a title set in several heading lines ("SUPPLEMENTAL DATA – NET REVENUES" over "(In thousands)"
             # over "(Unaudited)"): the lines right above the last one name the table too, or two tables
@@ -273,7 +284,8 @@ def _tables(rows: list[_Row]) -> None:
                     and (t := rows[k - len(title)]).kind == "heading" and not t.edge and t.page == title[0].page \
                     and _near(t, title[0]):
                 title.insert(0, t)
-            context = f"{' '.join(r.text for r in title)} {context}".strip()
+            named = " ".join(r.text for r in title)
+            context = f"{_last_sentence(named) if lead_in else named} {context}".strip()
         elif columns and not unit_of(context):
             context = f"{_title_above(rows, k, table[0])} {context}".strip()
         group = ""  # a row without figures inside the table labels the rows under it ("Other income (expense):")
