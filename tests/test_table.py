@@ -237,3 +237,13 @@ def test_a_figure_printed_in_thousands_is_also_said_in_millions_or_billions():
     assert figure(q, head, "Ferries 952 940") == "Ferries: 952 thousand, in 2031"  # reads well as printed
     millions = header_text("Statements of income (in millions)", ["2031", "2030"])
     assert figure(q, millions, "Net revenues 13,127 9,680") == "Net revenues: 13,127 million, in 2031"
+
+
+def test_the_quarter_named_picks_its_column_among_quarters_of_one_year():
+    """A recast statement labels its columns "2031 Q1", "2031 Q2", "2031 SIX MONTHS": the second quarter
+    asked is read from Q2, not from Q1, the first column of the same year and span."""
+    cols = ["2031 Q1 Amount", "2031 Q2 Amount", "2031 SIX MONTHS Amount"]
+    assert best_column("What were sales to customers in the second quarter of 2031?", cols) == 1
+    assert best_column("Sales to customers in Q1 2031?", cols) == 0
+    assert best_column("Sales to customers in 2Q 2031?", cols) == 1
+    assert best_column("Sales to customers in the first six months of 2031?", cols) == 2

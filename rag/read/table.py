@@ -34,6 +34,11 @@ _SPAN = {"three": "three months", "quarter": "three months", "q1": "three months
          "nine": "nine months", "twelve": "twelve months"}
 _AMOUNT_END = re.compile(r"[$€£]\s?\(?[\d,.]+\)?(?:\s+\(?-?[\d.]+\s?%\)?)?$")
 _WEEKS = {"13": "three months", "26": "six months", "39": "nine months", "52": "year", "53": "year"}
+# Which quarter: "second quarter", "2nd quarter", "Q2", "2Q" (releases and recast statements label their
+# columns so; a question's "second quarter" must not be read from the Q1 column of the same year)
+_QUARTER = re.compile(r"\b(first|second|third|fourth|[1-4](?:st|nd|rd|th))\s+(?:fiscal\s+)?quarter\b|\bq([1-4])\b|\b([1-4])q\b")
+_ORDINAL = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4",
+            "1": "1", "2": "2", "3": "3", "4": "4"}
 _DATED = re.compile(r"\b(?:%s)\.?\s+\d{1,2},?\s+((?:19|20)\d\d)\b" % "|".join(_MONTHS), re.I)
 
 
@@ -223,11 +228,12 @@ def period_terms(text: str) -> dict:
     days = set(re.findall(r"\b([0-3]?\d),?\s+(?:19|20)\d\d\b", t))
     spans = {v for k, v in _SPAN.items() if re.search(rf"\b{k}\b", t)}
     spans |= {_WEEKS[w] for w in re.findall(r"\b(13|26|39|52|53)[\s-]+weeks?\b", t)}  # retailers' 4-4-5 calendars
+    quarters = {_ORDINAL.get(a or b or c) for a, b, c in _QUARTER.findall(t)}
     if re.search(r"\b(?:full[\s-]+year|year\s+ended|annual|twelve\s+months)\b", t) or not spans and not marked and (
             re.search(r"\bfiscal\s+year\b", t) or _FY.search(t)):  # "second quarter of fiscal 2024" is a quarter
         spans.add("year")
     return {"years": frozenset(years), "months": frozenset(months), "days": frozenset(days), "spans": frozenset(spans),
-            "fiscal": frozenset(fiscal)}
+            "fiscal": frozenset(fiscal), "quarters": frozenset(quarters)}
 
 
 def question_periods(question: str) -> dict:
@@ -290,6 +296,8 @@ def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
         s -= 4 * bool(q["months"] and c["months"] and not q["months"] & c["months"])
         if q["spans"] and c["spans"]:
             s += 2 if q["spans"] & c["spans"] or ("year" in q["spans"] and "twelve months" in c["spans"]) else -2
+        if q["quarters"] and c["quarters"]:
+            s += 2 if q["quarters"] & c["quarters"] else -3
         scores.append(s)
     return scores
 
