@@ -253,3 +253,32 @@ def test_a_sentence_that_leans_on_the_one_before_opens_the_answer_with_it(tmp_pa
 
     ans = a.ask("How many days do Class B reactions take to develop?")
     assert not ans.abstained and "two and three days" in _opening(ans) and "copper" not in _opening(ans), ans.text
+
+
+GRAIN = """Grain exports
+
+The Tarrow cooperative ships wheat, barley and oats from its river port at Brenford.
+Wheat makes up 62% of the cooperative's exports by weight.
+The cooperative first shipped wheat to Brenford in 1998, after the new quay opened.
+"""
+
+
+def test_a_question_asking_for_a_share_gets_first_the_sentence_that_states_one(tmp_path, embedder):
+    """Among the best sentences, the one with a percentage answers "What share ...?", though a sentence
+    that names the asked thing and a year ranks above it; other questions keep the rankers' order."""
+    from rag.answer import load_model, pool, rank
+    from rag.answer.shares import REACH, asks_share, shares_first
+
+    a = _assistant(tmp_path, embedder, {"grain.txt": GRAIN, "orchard.txt": ORCHARD})
+    question = "What share of the Tarrow cooperative's exports is wheat?"
+    _, cands, qvec = a._search(question, 5, sentences=True)
+    ranked = rank(question, pool(cands), qvec, load_model(), a._idf())
+    share = next(s for s in ranked if "62%" in s.span.text)
+    year = next(s for s in ranked if "1998" in s.span.text)
+    order = [year, share] + [s for s in ranked if s is not year and s is not share]
+    assert shares_first(question, order)[0] is share
+    assert shares_first("When did the cooperative first ship wheat to Brenford?", order) == order
+    far = [year] + [s for s in ranked if s is not year and s is not share][:REACH - 1] + [share]
+    assert shares_first(question, far)[0] is year  # only the best REACH are looked at
+    assert asks_share("What percentage of patients recovered?") and not asks_share("What was the share price?")
+    assert a.ask(question).citations[0].quote.startswith("Wheat makes up 62%")

@@ -20,6 +20,7 @@ from .identifiers import others_last
 from .lookup import answering_row
 from .model import Model, load_model
 from .rerank import rerank
+from .shares import shares_first
 
 # A heading names a topic and a table's head row labels columns: neither states anything, so they help
 # rank (section titles are features) but are never the answer.
@@ -56,6 +57,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
         ranked = _not_again(ranked, res.own_terms, res.previous_answer)
     ranked = others_last(asked, ranked)
     ranked = causes_first(asked, ranked)
+    ranked = shares_first(asked, ranked)
     titles = {c.record.id: c.record.span.title for c in cands}  # passage id -> its document's title
     row = answering_row(asked, ranked, idf, titles)
     # what answers for sure goes first, and is not declined by the abstainer (fitted on questions asked

@@ -1,0 +1,35 @@
+"""A question that asks for a share ("What share of LLaMA's pre-training data comes from C4?", "What
+percentage of patients ...") is answered by a sentence that states one (a percentage, "one in four").
+The rankers' number feature counts any number, so a sentence that names the asked thing and a year
+("... the publicly available C4 dataset (Raffel et al., 2020)") outranks the one with "[15%]". Among
+the best REACH sentences, the best one that states a share goes first. It only reorders: whether to
+answer is decided before it.
+Dev: conversations tune half, fact in the first sentence 0.602 -> 0.614 ("And from C4?" now opens with
+"C4 [15%]."); `eval.run --split dev` squad2 and hotpotqa no answer changed, covid_qa one ("Four (80%)
+of the five patients died." now first), scores unchanged; figures tune half unchanged. REACH 3: the
+second and third places are where the share sentence stood in those answers.
+"""
+from __future__ import annotations
+
+import re
+
+from .features import Scored
+
+_ASKS_SHARE = re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|fraction|portion)\b|"
+                         r"\bhow\s+much\s+of\b|\bwhat\s+%", re.IGNORECASE)
+_SHARE = re.compile(r"\d\s?%|\b(?:percent|per\s+cent|percentage|half|third|quarter|one\s+in\s+\w+|"
+                    r"\d+\s+(?:in|out\s+of)\s+\d+)\b", re.IGNORECASE)
+REACH = 3
+
+
+def asks_share(question: str) -> bool:
+    return bool(_ASKS_SHARE.search(question))
+
+
+def shares_first(question: str, ranked: list[Scored]) -> list[Scored]:
+    """`ranked` with the best of its first REACH sentences that states a share moved first, for a
+    question that asks for one and whose best sentence states none."""
+    if not ranked or not asks_share(question) or _SHARE.search(ranked[0].span.text):
+        return ranked
+    best = next((s for s in ranked[1:REACH] if _SHARE.search(s.span.text)), None)
+    return ranked if best is None else [best] + [s for s in ranked if s is not best]
