@@ -72,9 +72,11 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
     chosen = bridge(select(statements, model), statements, titles, asked)
     said = lead_ins(chosen, ranked)
-    opening = lead_passage(said[0], ranked, frozenset(terms.content_terms(asked)))
+    best = said[0]
+    opening = lead_passage(best, ranked, frozenset(terms.content_terms(asked)))
     said = opening + [s for s in said[1:] if all(s is not o for o in opening)]
-    ans = compose(asked, said, _cited_first(hits, said), model.differ_overlap, titles, len(opening))
+    # the passage of the sentence that answers leads the hits, before one an opening pair borrows from
+    ans = compose(asked, said, _cited_first(hits, [best] + said), model.differ_overlap, titles, len(opening))
     return replace(ans, question=res.question, resolved=res.resolved)
 
 
