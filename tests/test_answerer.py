@@ -2,6 +2,7 @@
 ranking, abstention, follow-ups, the pure answer function, and the training command end to end.
 Real components: the packaged MiniLM (ONNX), Chroma on temp dirs, the shipped model file."""
 import json
+import re
 import time
 
 import numpy as np
@@ -46,6 +47,19 @@ def _assistant(tmp_path, embedder, docs: dict[str, str], name: str = "c"):
     return a
 
 
+def _opening(ans) -> str:
+    """The answer's first statement: its text up to the first run of markers."""
+    return ans.text.split(" [", 1)[0]
+
+
+def _opening_quotes(ans) -> list[str]:
+    """The quotes the first statement cites (the run of markers after it: "[1]", or "[1][2]" for a
+    sentence quoted with the one it leans on)."""
+    run = re.match(r"\s*((?:\[\d+\])+)", ans.text[len(_opening(ans)):]).group(1)
+    cited = {int(n) for n in re.findall(r"\d+", run)}
+    return [c.quote for c in ans.citations if c.n in cited]
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory, embedder):
     return _assistant(tmp_path_factory.mktemp("small"), embedder,
@@ -58,8 +72,9 @@ def test_the_ranker_puts_the_answer_sentence_first(small):
                                ("How many people does the packing house employ?", "45 people")]:
         ans = small.ask(question)
         assert not ans.abstained, question
-        assert expected in ans.citations[0].quote, (question, ans.text)
-        assert f"[{ans.citations[0].n}]" in ans.text
+        # the first statement answers, and a quote it cites holds the fact (it may be a sentence quoted
+        # with the one before it, "The lighthouse stands ... It was ... first lit in 1874. [1][2]")
+        assert expected in _opening(ans) and any(expected in q for q in _opening_quotes(ans)), (question, ans.text)
 
 
 def test_removing_the_evidence_sentence_turns_the_answer_into_a_decline(small, tmp_path, embedder):
@@ -182,7 +197,8 @@ def test_a_document_the_answer_names_is_searched_and_cited_next(tmp_path, embedd
     assert cands[0].record.meta["source"] == "harbor_lights.txt"
     ans = a.ask(question)
     assert not ans.abstained, ans.text
-    assert [c.source for c in ans.citations[:2]] == ["harbor_lights.txt", "tidewater.txt"], ans.text
+    # the band's document is the next one cited after the album's (whose opening may quote two sentences)
+    assert list(dict.fromkeys(c.source for c in ans.citations))[:2] == ["harbor_lights.txt", "tidewater.txt"], ans.text
     # a question that names the band itself needs no second step: nothing is fetched for it
     _, cands, _ = a._search("Which album did Tidewater Collective record in a boathouse?", 1, sentences=True)
     assert not any(c.bridged for c in cands)
@@ -231,11 +247,6 @@ Class A reactions appear within minutes of exposure and fade within an hour.
 Class B reactions usually take between two and three days to develop. These reactions are triggered by copper ions in the soil.
 Class C reactions last for several weeks and leave a dark mark on the bark.
 """
-
-
-def _opening(ans) -> str:
-    """The answer's first statement: its text up to the first run of markers."""
-    return ans.text.split(" [", 1)[0]
 
 
 def test_a_sentence_that_leans_on_the_one_before_opens_the_answer_with_it(tmp_path, embedder):
