@@ -487,6 +487,18 @@ def _quarter_and_half_header(c, y):
     _two_line_dates(c, y - 12, QUARTER_AND_HALF)
 
 
+def _three_years(c, y, rows):
+    """"Year Ended December 31," in small type centred over three columns at height y, the years 2029,
+    2030 and 2031 right-aligned under it, then `rows` (`_figure_rows`) from 16 points further down."""
+    cols = (360, 450, 540)
+    c.setFont("Helvetica", 7.5)
+    c.drawCentredString(445, y, "Year Ended December 31,")
+    for x, year in zip(cols, ("2029", "2030", "2031")):
+        c.drawRightString(x, y - 10, year)
+    c.setFont("Helvetica", 9)
+    _figure_rows(c, y - 26, cols, rows)
+
+
 def _table_rows(doc) -> dict:
     return {doc.text[b.start:b.end]: b for b in doc.blocks if b.kind == "table_row"}
 
@@ -540,15 +552,9 @@ def test_a_statements_title_and_unit_line_set_apart_above_its_columns_name_its_r
         c.drawString(72, 740, "Our results for the year are set out below in the usual form of the statements.")
         c.drawString(250, 712, "CONSOLIDATED STATEMENTS OF OPERATIONS")
         c.drawString(262, 700, "(in millions, except per share data)")
-        c.setFont("Helvetica", 7.5)
-        c.drawCentredString(445, 664, "Year Ended December 31,")
-        cols = (360, 450, 540)
-        for x, year in zip(cols, ("2029", "2030", "2031")):
-            c.drawRightString(x, 654, year)
-        c.setFont("Helvetica", 9)
-        _figure_rows(c, 638, cols, [("Net product sales", "79,268", "94,665", "118,573"),
-                                    ("Net service sales", "27,738", "41,322", "59,293"),
-                                    ("Total net sales", "107,006", "135,987", "177,866")])
+        _three_years(c, 664, [("Net product sales", "79,268", "94,665", "118,573"),
+                              ("Net service sales", "27,738", "41,322", "59,293"),
+                              ("Total net sales", "107,006", "135,987", "177,866")])
 
     rows = _table_rows(_read(_pdf(draw), "statements.pdf", "x")[0])
     header = parse_header(rows["Total net sales 107,006 135,987 177,866"].header)
@@ -792,15 +798,9 @@ def test_a_lead_in_that_gives_the_unit_names_the_table_set_a_little_below_it():
         c.setFont("Helvetica", 9)
         c.drawString(72, 740, "Product sales include shipping fees. Service sales include seller fees and")
         c.drawString(72, 729, "subscriptions. Net sales information is as follows (in millions):")
-        c.setFont("Helvetica", 7.5)
-        c.drawCentredString(445, 699, "Year Ended December 31,")  # 30 points under the lead-in's line
-        cols = (360, 450, 540)
-        for x, year in zip(cols, ("2029", "2030", "2031")):
-            c.drawRightString(x, 689, year)
-        c.setFont("Helvetica", 9)
-        _figure_rows(c, 673, cols, [("North region", "63,708", "79,785", "106,110"),
-                                    ("South region", "35,418", "43,983", "54,297"),
-                                    ("Consolidated", "99,126", "123,768", "160,407")])
+        _three_years(c, 699, [("North region", "63,708", "79,785", "106,110"),  # 30 points under the lead-in
+                              ("South region", "35,418", "43,983", "54,297"),
+                              ("Consolidated", "99,126", "123,768", "160,407")])
 
     rows = _table_rows(_read(_pdf(draw), "md_and_a.pdf", "x")[0])
     header = parse_header(rows["South region 35,418 43,983 54,297"].header)

@@ -11,6 +11,7 @@ import re
 
 from .. import terms
 from .features import Scored
+from .promote import promote
 
 _WHY = re.compile(r"^\W*why\b", re.IGNORECASE)
 # How a sentence says what caused something: a connective, not a topic word.
@@ -44,10 +45,7 @@ def asks_cause(question: str) -> bool:
 def causes_first(question: str, ranked: list[Scored]) -> list[Scored]:
     """`ranked` with the best of its first REACH sentences that states a cause moved first, for a
     question that asks for one and whose best sentence states none."""
-    if not ranked or not asks_cause(question) or _CAUSAL.search(ranked[0].span.text):
-        return ranked
-    best = next((s for s in ranked[1:REACH] if _CAUSAL.search(s.span.text)), None)
-    return ranked if best is None else [best] + [s for s in ranked if s is not best]
+    return promote(ranked, _CAUSAL.search, REACH) if asks_cause(question) else ranked
 
 
 def said_cause(question: str, ranked: list[Scored], previous: str) -> Scored | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from .features import Scored
+from .promote import promote
 
 _ASKS_SHARE = re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|fraction|portion)\b|"
                          r"\bhow\s+much\s+of\b|\bwhat\s+%", re.IGNORECASE)
@@ -29,7 +30,4 @@ def asks_share(question: str) -> bool:
 def shares_first(question: str, ranked: list[Scored]) -> list[Scored]:
     """`ranked` with the best of its first REACH sentences that states a share moved first, for a
     question that asks for one and whose best sentence states none."""
-    if not ranked or not asks_share(question) or _SHARE.search(ranked[0].span.text):
-        return ranked
-    best = next((s for s in ranked[1:REACH] if _SHARE.search(s.span.text)), None)
-    return ranked if best is None else [best] + [s for s in ranked if s is not best]
+    return promote(ranked, _SHARE.search, REACH) if asks_share(question) else ranked
