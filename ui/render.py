@@ -15,7 +15,8 @@ from urllib.parse import quote, unquote
 
 CITE_PREFIX = "#rag-cite="
 _MARKER = re.compile(r"\[(\d+)\]")
-_RUN_AT_END = re.compile(r" ((?:\[\d+\])+)$")  # the markers after a statement: " [1]", or " [1][2]" (LLM)
+# the markers after a statement: " [1]", or " [1][2]" (an LLM's, or a sentence quoted with the one it leans on)
+_RUN_AT_END = re.compile(r" ((?:\[\d+\])+)$")
 _RUN = re.compile(r"(?<= )(?:\[\d+\])+(?= )")  # the same inside the text: the next statement follows a space
 _e = html.escape
 
