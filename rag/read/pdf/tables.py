@@ -152,11 +152,10 @@ def _title_above(rows: list[_Row], k: int, first: _Row) -> str:
     return ""
 
 
-def _header(head: list[_Row], data: list[_Row]) -> tuple[str, list[str]]:
-    """`rag.read.table.header_text` of a table: rows over the value columns label them (a cell over
-    several columns labels each: "Three Months Ended" over two dates); the other rows above (title,
-    unit line) are its context."""
-    cols = _value_columns(data)
+def _header(head: list[_Row], cols: list[tuple[float, float]]) -> tuple[str, list[str]]:
+    """`rag.read.table.header_text` of a table: rows over the value columns `cols` (`_value_columns` of its
+    data rows) label them (a cell over several columns labels each: "Three Months Ended" over two dates);
+    the other rows above (title, unit line) are its context."""
     if not cols or not all(r.geo for r in head):
         return " ".join(r.text for r in head), []
     left = cols[0][0]
@@ -261,8 +260,8 @@ def _tables(rows: list[_Row]) -> None:
         if len(head) == len(table):
             head = table[:1]  # a table of text: its first row names the columns
         data = [r for r in table if r not in head]
-        context, columns = _header(head, data)
         xs = _value_columns(data)
+        context, columns = _header(head, xs)
         if not any(columns) and last and len(xs) == len(last[0]) \
                 and all(min(a[1], b[1]) > max(a[0], b[0]) for a, b in zip(xs, last[0])):
             # rows after a break in a statement ("Earnings per common share––diluted:" and a gap), their
