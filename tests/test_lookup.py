@@ -371,3 +371,23 @@ def test_a_figure_stated_with_no_date_says_when_by_its_documents_dated_title():
     assert said(q, "In fiscal 2031, the proposal was defeated: For 250,838,697", dated).endswith("For 250,838,697 [1]")
     assert said("How many votes were cast for the dredging proposal?", tally, dated) == f"{tally} [1]"
     assert said(q, tally, "Harbour Group plc annual meeting results") == f"{tally} [1]"
+
+
+def test_a_row_whose_period_names_no_day_says_when_by_its_documents_dated_title():
+    """A table row's period is rendered from its column labels ("in Fiscal 2032 ... Second Quarter"),
+    which may name the fiscal year but not the day the quarter ended: the answer adds its document's
+    dated title. A row whose column gives the full date, and a sentence with a year, add nothing."""
+    from rag.answer import compose
+    from rag.read.table import header_text
+
+    dated = "Lakeshore Outfitters, Form 10-Q, quarter ended August 2, 2031"
+
+    def said(q, cols):
+        span = _row("a.md", "Total stores 412 398", header_text("Stores by segment", cols), "c1", 1.0)
+        return compose(q, [span], (), titles={"c1": dated}).text
+
+    bare = said("How many stores did Lakeshore have at the end of the second quarter of fiscal 2032?",
+                ["Fiscal 2032 End of Second Quarter", "Fiscal 2031 End of Second Quarter"])
+    assert bare.startswith("Total stores: 412") and "2032" in bare and bare.endswith(f"({dated}) [1]")
+    full = said("How many stores did Lakeshore have on August 2, 2031?", ["As of August 2, 2031", "As of August 3, 2030"])
+    assert full.startswith("Total stores: 412") and "August 2, 2031" in full and dated not in full

@@ -160,7 +160,8 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
         chosen = chosen[:opening] + sorted(chosen[opening:], key=lambda c: c.span.start)
     cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
     said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, ""))) for s in chosen]
-    if said and not conflict and asks_figure(question) and not _WHEN.search(" ".join(said[:opening])):
+    when = _dated(chosen[0].span) if chosen else _WHEN
+    if said and not conflict and asks_figure(question) and not when.search(" ".join(said[:opening])):
         # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a product's sales) says
         # when by its document's dated title ("PepsiCo, Inc., Form 8-K, dated May 3, 2023")
         title = (titles or {}).get(chosen[0].span.chunk, "")
@@ -172,6 +173,15 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
         first = " ".join(said[:opening]) + " " + "".join(f"[{c.n}]" for c in cites[:opening])
         text = " ".join([first] + [f"{t} [{c.n}]" for c, t in zip(cites[opening:], said[opening:])])
     return Answer(question, text, tuple(cites), False, hits)
+
+
+def _dated(span: Span) -> re.Pattern:
+    """What a statement must name to need no dated title: a year for a sentence, as written; a full
+    date for a table row, whose period we render from its column labels ("in Fiscal 2024 ... End of
+    Second Quarter", "for the 2022 fiscal year": which day the quarter or the meeting was is the
+    filing's, "quarter ended July 29, 2023"). A sentence keeps the looser test: with a full date
+    required of it too, "13.4% for the first six months of 2022" carried its 10-Q's other date."""
+    return _DATE if span.kind == "table_row" and span.header else _WHEN
 
 
 def citation(n: int, span: Span, score: float) -> Citation:
