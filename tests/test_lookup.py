@@ -391,3 +391,17 @@ def test_a_row_whose_period_names_no_day_says_when_by_its_documents_dated_title(
     assert bare.startswith("Total stores: 412") and "2032" in bare and bare.endswith(f"({dated}) [1]")
     full = said("How many stores did Lakeshore have on August 2, 2031?", ["As of August 2, 2031", "As of August 3, 2030"])
     assert full.startswith("Total stores: 412") and "August 2, 2031" in full and dated not in full
+
+
+def test_the_number_of_a_thing_asked_is_read_from_the_row_that_counts_it():
+    """"the number of stores" asks what "How many stores" asks, and "between" two periods is a change
+    (`lookup` reads both as saying how to answer, not which row)."""
+    from rag.answer import answering_row
+    from rag.read.table import header_text
+
+    sheet = header_text("Store count", ["Fiscal 2032 End of Second Quarter", "Fiscal 2031 End of Second Quarter"])
+    row = _row("a.md", "Stores 412 398", sheet, "c1", 1.0)
+    titles = {"c1": "Lakeshore Outfitters quarterly report"}
+    q = "Was there any change in the number of Lakeshore stores between Q2 of fiscal 2032 and fiscal 2031?"
+    assert answering_row(q, [row], None, titles) is row
+    assert answering_row("What was the number of Lakeshore employees in fiscal 2032?", [row], None, titles) is None

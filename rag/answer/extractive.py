@@ -58,7 +58,10 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     ranked = others_last(asked, ranked)
     ranked = causes_first(asked, ranked)
     ranked = shares_first(asked, ranked)
-    titles = {c.record.id: c.record.span.title for c in cands}  # passage id -> its document's title
+    # passage id -> its document's title, for the passages and for those their sentences name: a sentence
+    # two overlapping passages share names the first (`rag.retrieve.with_sentences`), which may not compete
+    titles = {i: c.record.span.title for c in cands
+              for i in (c.record.id, *(s.meta.get("chunk") for s in c.sentences)) if i}
     row = answering_row(asked, ranked, idf, titles)
     # what answers for sure goes first, and is not declined by the abstainer (fitted on questions asked
     # alone): a row that holds the figure asked, or the cause stated where the previous answer quoted

@@ -42,7 +42,9 @@ _PERIOD_WORDS = frozenset(terms.content_terms(
 # the period words; a fiscal year written "FY2017" is a period too.
 _CHANGE_WORDS = frozenset(terms.content_terms(
     "change changes changed increase increases increased decrease decreases decreased decline declined "
-    "grow grew grown growth rise rose fall fell difference compared versus vs year-over-year yoy"))
+    "grow grew grown growth rise rose fall fell difference between compared versus vs year-over-year yoy "
+    # and a word that asks for a count: "the number of stores" is what "How many stores" asks
+    "number"))
 _FISCAL_YEAR = re.compile(r"fy\d{2,4}")
 
 _FIGURE = re.compile(r"(?<![\w/-])\(?[$€£]?\d[\d,.]*\)?%?(?![\w/-])(?<!\b(?:19|20)\d\d)")  # not a year

@@ -274,6 +274,9 @@ def best_column(question: str, columns, terms: dict | None = None) -> int | None
     return best if scores[best] > 0 else None
 
 
+_OPENING = re.compile(r"\b(?:beginning|opening|start)\b", re.I)
+
+
 def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
     """How well each column's period fits the one the question names (> 0: it fits; `best_column`);
     [] when the question names no period."""
@@ -298,6 +301,9 @@ def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
             s += 2 if q["spans"] & c["spans"] or ("year" in q["spans"] and "twelve months" in c["spans"]) else -2
         if q["quarters"] and c["quarters"]:
             s += 2 if q["quarters"] & c["quarters"] else -3
+        # a column of what a period began with ("Stores at Beginning of Second Quarter") is the one
+        # before's close: a question that names no beginning asks for the period's own, its end
+        s -= bool(_OPENING.search(col)) and not _OPENING.search(question)
         scores.append(s)
     return scores
 
