@@ -161,7 +161,10 @@ def llm_answer(llm, question: str, history, candidates: list, store, embedder, e
     if extractive.abstained:
         yield from _extractive(extractive, None, stream)
         return
-    passages = candidates[:n_chunks]
+    # the passages the extractive answer cites first (`extractive.hits` lists them so): the rows a
+    # figure's row search or a ratio's definition found join the candidates last, past the top n_chunks
+    order = {h.chunk_id: i for i, h in enumerate(extractive.hits)}
+    passages = sorted(candidates, key=lambda c: order.get(c.record.id, len(order)))[:n_chunks]
     messages = render_prompt(question, [(c.record.span.source, c.record.text) for c in passages], history)
     checker = Verifier(passages, store, embedder)
     buffer, done, sent = "", 0, []  # model text so far, claims of it already checked, pieces passed on

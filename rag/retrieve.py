@@ -133,33 +133,57 @@ ROW_CHUNKS = 2
 def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[str, FileRecord], question: str,
                      titles: Callable[[], Mapping[str, str]], candidates: list[Candidate], idf=None,
                      sources: frozenset[str] | None = None) -> list[Candidate]:
-    """`candidates` with the passage of the table row that best answers a figure look-up marked to
-    compete (`Candidate.row_match`), and added when the ranked search missed it. The row is found by a
+    """`candidates` with the passage of the table row that best answers a figure look-up (and, for a
+    ratio it names, of each row the ratio is computed from: `rag.answer.ratios`) marked to compete
+    (`Candidate.row_match`), and added when the ranked search missed it. The row is found by a
     BM25 search for its label words (`lookup.label_query`) within the documents the question names,
     and must match as `lookup.answering_row` would answer with it. Why a search of its own: a statement
     row is a label and figures ("Net income 4,756 4,822 5,260"), so the question's other words (the
     company, "fiscal", the date) pull prose passages ahead of it in the fused search; the gold row of
     a tune figure question was in the pool for 29 of 42. titles: gives source -> document title, called
     only for a figure look-up (the documents' metadata is a scan of the store, once per index generation)."""
-    from .answer import lookup
+    from .answer import lookup, ratios
 
     if lexical is None or not lookup.asks_figure(question):
         return candidates
     titles = titles()
+    have = {c.record.id: c for c in candidates}
+    chosen: set[str] = set()
+    new: dict[str, Candidate] = {}
+    # the question's own row, then, for a ratio it names, a row for each line item it is computed from
+    # (`ratios`): the first of an item's names that finds one
+    for names in ((question,), *ratios.component_questions(question)):
+        for asked in names:
+            best, found = _figure_rows(lexical, manifest, asked, titles, store, have, len(candidates) + len(new),
+                                       idf, sources)
+            if best:
+                chosen.update(best)
+                new.update({c.record.id: c for c in found if c.record.id in best})
+                break
+    out = [replace(c, row_match=True) if c.record.id in chosen else c for c in candidates]
+    return out + with_sentences(store, list(new.values()))  # with vectors, for the answerer
+
+
+def _figure_rows(lexical: LexicalIndex, manifest: dict[str, FileRecord], question: str, titles: Mapping[str, str],
+                 store: Store, have: Mapping[str, Candidate], start: int, idf=None,
+                 sources: frozenset[str] | None = None) -> tuple[list[str], list[Candidate]]:
+    """The ids of the (at most ROW_CHUNKS) passages whose table row best answers a figure look-up, best
+    first, and the candidates made for those of them not in `have` (numbered from `start`)."""
+    from .answer import lookup
+
     docs = lookup.named_sources(question, titles)
     if sources is not None:
         docs = sources if docs is None else docs & sources
     if docs is not None and not docs:
-        return candidates
+        return [], []
     searched = {s: titles.get(s, "") for s in docs} if docs else None  # a segment's name is a label there
     query = lookup.label_query(question, titles=searched)
     if not query:
-        return candidates
-    have = {c.record.id: c for c in candidates}
+        return [], []
 
     def rows(query: str):
         found = [r for r in lexical.search(query, ROW_SEARCH, docs) if is_live(r.meta, manifest)]
-        new = with_sentences(store, [Candidate(r, 0.0, 0.0, len(candidates) + i, row_match=True)
+        new = with_sentences(store, [Candidate(r, 0.0, 0.0, start + i, row_match=True)
                                      for i, r in enumerate(found) if r.id not in have], with_vectors=False)
         new_of = {c.record.id: c for c in new}
         best = []
@@ -179,9 +203,8 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
         # among rows as well named BM25's order decides (conversations held: Best Buy's six-month
         # revenue was read from the Domestic segment's "Revenue" row while they were always searched)
         best, new = rows(wider)
-    chosen = {cid for _, cid in best[:ROW_CHUNKS]}
-    out = [replace(c, row_match=True) if c.record.id in chosen else c for c in candidates]
-    return out + with_sentences(store, [c for c in new if c.record.id in chosen])  # with vectors, for the answerer
+    chosen = list(dict.fromkeys(cid for _, cid in best[:ROW_CHUNKS]))
+    return chosen, [c for c in new if c.record.id in chosen]
 
 
 # The top passages whose text may name another document, and how many such documents are added. Dev

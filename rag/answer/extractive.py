@@ -19,6 +19,7 @@ from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
 from .lookup import answering_row
 from .model import Model, load_model
+from .ratios import preface, ratio_rows, states_ratio
 from .rerank import rerank
 from .shares import shares_first
 
@@ -69,6 +70,12 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     ranked = ranked if lead is None else [lead] + [s for s in ranked if s is not lead]
     if rr is None:
         p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above
+    # a ratio no row or sentence states: the rows it is computed from, rather than nothing (or a sentence
+    # that only shares its words)
+    rows = ratio_rows(asked, ranked, idf, titles) if lead is None else []
+    if rows and (p < answer_above or not states_ratio(ranked[0], asked)):
+        ans = compose(asked, rows, _cited_first(hits, rows), model.differ_overlap, titles)
+        return replace(ans, question=res.question, resolved=res.resolved, text=f"{preface(asked)} {ans.text}")
     if p < answer_above and lead is None:
         return declined
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")

@@ -131,7 +131,7 @@ def _own_terms(title_and_file: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
-def _figure_names(question: str) -> frozenset[str]:
+def figure_names(question: str) -> frozenset[str]:
     return frozenset(n for n in terms.names(question) if not set(terms.content_terms(n)) <= _PERIOD_WORDS)  # not "July"
 
 
@@ -182,6 +182,12 @@ def asks_figure(question: str) -> bool:
     return not _EXPLAIN.search(question) and bool(p["years"] or p["months"] or p["spans"])
 
 
+def period_words(question: str) -> list[str]:
+    """The words of a question that say when, in order: "between FY2023 and FY2022" -> FY2023, FY2022."""
+    return [w for w in re.findall(r"\w[\w'-]*", question) if w[0].isdigit() or _FISCAL_YEAR.fullmatch(w.lower())
+            or set(terms.content_terms(w)) & _PERIOD_WORDS]
+
+
 def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None:
     """How well the table row `span` answers a figure look-up (`RowMatch` without its Scored), or None
     when it cannot: not a row with a header, cells not told apart, no column for the question's
@@ -189,7 +195,7 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
     document's `title` and file name, or no word of the question in its label."""
     if span.kind != "table_row" or not span.header:
         return None
-    names = _figure_names(question)
+    names = figure_names(question)
     # The question's numbers are dates or identifiers, and the names its document holds ("Best Buy")
     # pick the document: neither says which row ("Best Buy Co., Inc. $ 100.00 $ 84.25" of a stock
     # chart answered "Best Buy's net earnings in fiscal 2021"). Figures tune half, figure in the
@@ -294,7 +300,7 @@ def label_query(question: str, other_names: bool = False, titles: Mapping[str, s
     2020?" -> "net income"; "MGM China's net revenues" -> "China net revenues": a segment's name is
     a row's label). other_names: with the other names of a line item it names (`line_items`).
     titles: source -> title of the documents searched; None: every name is left out."""
-    held = [n for n in _figure_names(question)
+    held = [n for n in figure_names(question)
             if titles is None or any(_holds(f"{t} {s}", n) for s, t in titles.items())]
     names = {w.lower() for n in held for w in terms.words(n)}
     bare = (re.sub(r"['’]s$", "", w) for w in terms.words(question))
@@ -312,7 +318,7 @@ def named_sources(question: str, titles: Mapping[str, str]) -> frozenset[str] | 
     """The documents a figure look-up names: those whose title or file name holds the most of the
     names the question states (at least one: "Amcor" of "Amcor's Rigid Packaging segment"); None
     when the question names none of them. titles: source -> its document's title."""
-    names = _figure_names(question)
+    names = figure_names(question)
     held = {s: sum(_holds(f"{t} {s}", n) for n in names) for s, t in titles.items()}
     most = max(held.values(), default=0)
     return frozenset(s for s, n in held.items() if n == most) if most else None

@@ -1,0 +1,150 @@
+"""Figures that must be computed: "Has Amcor's quick ratio improved between FY2023 and FY2022?" is
+answered by the statement rows the ratio is computed from (cash, receivables, current liabilities)
+when the filing states no such ratio, rather than declined (issue #18: "the answer shows the rows the
+computation needs"). The answer shows the rows; it does not divide them: a statement's rows carry
+signs, subtotals and restatements that a reader should see before trusting a quotient.
+
+Why a table of definitions: which line items a ratio is computed from is standard analyst practice
+(textbook definitions over US GAAP statement wording), not something the documents say; none of it is
+taken from a question. Each item lists the names statements use for it, tried in turn.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Mapping, Sequence
+
+from .. import terms
+from .features import Scored
+from .lookup import MIN_COVERAGE, figure_names, period_words, row_matches
+
+_CASH = ("cash and cash equivalents",)
+# a balance sheet prints "Accounts receivable, net"; a cash flow statement's "Trade receivables" row is
+# the year's change in them
+_RECEIVABLES = ("accounts receivable, net", "trade receivables, net", "receivables, net", "accounts receivable",
+                "trade receivables", "receivables")
+_SHORT_INVESTMENTS = ("short-term investments", "marketable securities")
+_CURRENT_ASSETS = ("total current assets",)
+_CURRENT_LIABILITIES = ("total current liabilities",)
+_REVENUE = ("revenue",)  # its other names ("Total net sales") are `lookup.line_items`'s
+_COST_OF_SALES = ("cost of sales",)
+_GROSS_PROFIT = ("gross profit",)
+_OPERATING_INCOME = ("operating income",)
+_NET_INCOME = ("net income",)
+_OPERATING_CASH = ("net cash provided by operating activities", "cash provided by operating activities",
+                   "net cash from operating activities")
+_CAPEX = ("capital expenditures", "purchases of property and equipment",
+          "purchase of property, plant and equipment", "payments for property, plant and equipment",
+          "additions to property and equipment")
+_PPE = ("property and equipment, net", "property, plant and equipment, net", "property and equipment",
+        "property, plant and equipment")
+_INVENTORIES = ("inventories", "merchandise inventories", "inventory")
+_TOTAL_ASSETS = ("total assets",)
+_EQUITY = ("total shareholders' equity", "total stockholders' equity", "total equity")
+_DEBT = ("long-term debt", "total debt")
+_PAYABLES = ("accounts payable", "trade payables")
+_DEPRECIATION = ("depreciation and amortization",)
+_INTEREST = ("interest expense",)
+_DIVIDENDS = ("dividends paid", "cash dividends")
+
+# (what the question says, the line items it is computed from); the longer names first, so that
+# "fixed asset turnover" is not read as "asset turnover"
+RATIOS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    (r"quick ratio|acid[\s-]test(?: ratio)?", (_CASH, _SHORT_INVESTMENTS, _RECEIVABLES, _CURRENT_LIABILITIES)),
+    (r"cash ratio", (_CASH, _CURRENT_LIABILITIES)),
+    (r"current ratio|working capital", (_CURRENT_ASSETS, _CURRENT_LIABILITIES)),
+    (r"gross (?:profit )?margins?", (_GROSS_PROFIT, _REVENUE, _COST_OF_SALES)),
+    (r"ebitda margins?", (_OPERATING_INCOME, _DEPRECIATION, _REVENUE)),
+    (r"operating (?:profit |income )?margins?", (_OPERATING_INCOME, _REVENUE)),
+    (r"(?:net (?:profit |income )?|profit )margins?", (_NET_INCOME, _REVENUE)),
+    (r"free cash ?flow conversion|cash conversion(?! cycle)", (_OPERATING_CASH, _CAPEX, _NET_INCOME)),
+    (r"free cash ?flows?", (_OPERATING_CASH, _CAPEX)),
+    (r"(?:capex|capital expenditures?)(?: to (?:revenue|sales))? ratio|capex intensity", (_CAPEX, _REVENUE)),
+    (r"fixed assets? turnover", (_REVENUE, _PPE)),
+    (r"(?:total )?assets? turnover", (_REVENUE, _TOTAL_ASSETS)),
+    (r"inventory turnover|days (?:of |in )?inventory(?: outstanding)?", (_COST_OF_SALES, _INVENTORIES)),
+    (r"days (?:of )?sales outstanding|receivables? turnover", (_REVENUE, _RECEIVABLES)),
+    (r"days (?:of )?payables? outstanding|payables? turnover", (_COST_OF_SALES, _PAYABLES)),
+    (r"return on (?:total )?assets|\broa\b", (_NET_INCOME, _TOTAL_ASSETS)),
+    (r"return on (?:(?:shareholders|stockholders)['’]? )?equity|\broe\b", (_NET_INCOME, _EQUITY)),
+    (r"debt[\s-]to[\s-](?:equity|capital)|leverage ratio", (_DEBT, _EQUITY)),
+    (r"interest coverage(?: ratio)?|times interest earned", (_OPERATING_INCOME, _INTEREST)),
+    (r"(?:dividend )?payout ratio", (_DIVIDENDS, _NET_INCOME)),
+)
+_PATTERNS = tuple((re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I), items) for p, items in RATIOS)
+
+
+@lru_cache(maxsize=256)
+def ratio_in(question: str) -> tuple[str, tuple[tuple[str, ...], ...]] | None:
+    """The ratio a question names, as written, with the line items it is computed from; None if none."""
+    for pattern, items in _PATTERNS:
+        if m := pattern.search(question):
+            return m.group(0), items
+    return None
+
+
+@lru_cache(maxsize=256)
+def component_questions(question: str) -> tuple[tuple[str, ...], ...]:
+    """For a question naming a ratio, one look-up per line item it is computed from, each in the
+    names statements use: "Has AMCOR's quick ratio improved between FY2023 and FY2022?" ->
+    (("What was the cash and cash equivalents of AMCOR for FY2023 FY2022?",), ...). The question's
+    names (less those inside the ratio's own words: "Free" of "Free cashflow") and its period words
+    are kept, so the row look-up reads the same filing and the same columns. () when no ratio is named."""
+    found = ratio_in(question)
+    if found is None:
+        return ()
+    phrase, items = found
+    own = {w.lower() for w in terms.words(phrase)}
+    names = [n for n in sorted(figure_names(question), key=question.find)
+             if not {w.lower() for w in terms.words(n)} & own]
+    of = f" of {' '.join(names)}" if names else ""  # ("Marina Ropeworks" is read as two names)
+    when = f" for {' '.join(period_words(question))}" if period_words(question) else ""
+    return tuple(tuple(f"What was the {name}{of}{when}?" for name in item) for item in items)
+
+
+def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mapping[str, str] | None = None
+               ) -> list[Scored]:
+    """The table rows of `ranked` that state the line items a ratio the question names is computed
+    from, in the order of the definition; [] when fewer than two are found (one row computes no
+    ratio). An item's rows are those `lookup.answering_row` would take for its `component_questions`
+    (the first of its names that has any), amounts only (a "Revenue % change" row is not revenue).
+    Of each item's rows named as well as its best, the one in the table that holds the most items: "Gross profit" of a
+    guarantor group's statement and "Net sales" of the consolidated one compute no margin."""
+    per_item: list[list[Scored]] = []
+    for names in component_questions(question):
+        for asked in names:
+            ms = [m for m in row_matches(asked, list(ranked), idf, titles)
+                  if m.coverage >= MIN_COVERAGE and m.score > 0 and "%" not in m.scored.span.text]
+            if ms:  # those named as well as the best ("Total current assets" is not the liabilities' row)
+                per_item.append([m.scored for m in ms if m.score >= ms[0].score - 1e-9])
+                break
+    if len(per_item) < 2:
+        return []
+    tables = Counter(t for rows in per_item for t in dict.fromkeys(_table(s) for s in rows))
+    first = {t: i for i, t in reversed(list(enumerate(_table(s) for rows in per_item for s in rows)))}
+    best = min(tables, key=lambda t: (-tables[t], first[t]))  # the most items, then the earliest found
+    out: list[Scored] = []
+    for rows in per_item:
+        row = next((s for s in rows if _table(s) == best), rows[0])
+        if all(row is not r for r in out):
+            out.append(row)
+    return out if len(out) >= 2 else []
+
+
+def _table(s: Scored) -> tuple[str, str]:
+    return s.span.source, s.span.header
+
+
+def preface(question: str) -> str:
+    """How an answer of computation rows opens: it says that the ratio itself is not stated."""
+    found = ratio_in(question)
+    return f"The documents do not state the {found[0].lower()}; it is computed from these figures:" if found else ""
+
+
+def states_ratio(sentence: Scored, question: str) -> bool:
+    """Whether a sentence names the ratio the question asks for and states a figure ("Our gross margin
+    was 21.4% in fiscal 2023"): then it answers, and the rows it is computed from need not."""
+    found = ratio_in(question)
+    return found is not None and set(terms.content_terms(found[0])) <= sentence.terms \
+        and re.search(r"\d", sentence.span.text) is not None

@@ -1,0 +1,134 @@
+"""Figures that must be computed (rag.answer.ratios): a ratio the filing does not state is answered
+with the statement rows it is computed from, each cited, in the column the question's period picks,
+and the answer says that the ratio itself is not stated; a ratio the filing states is answered by the
+sentence that states it. Real MiniLM, Chroma and relevance model over filings written for the test."""
+import pytest
+from conftest import ingested_texts
+
+MARINA = """Marina Ropeworks Inc. annual report 2031
+
+Marina Ropeworks makes mooring lines and nets for harbours along the northern coast.
+
+Consolidated balance sheets (in millions):
+
+| | December 31, 2031 | December 31, 2030 |
+|---|---|---|
+| Cash and cash equivalents | 310 | 280 |
+| Accounts receivable, net | 145 | 150 |
+| Inventories | 220 | 205 |
+| Total current assets | 675 | 635 |
+| Property and equipment, net | 940 | 910 |
+| Total assets | 1,615 | 1,545 |
+| Accounts payable | 160 | 150 |
+| Total current liabilities | 450 | 430 |
+| Total liabilities | 890 | 860 |
+
+Consolidated statements of income (in millions):
+
+| | Year ended December 31, 2031 | Year ended December 31, 2030 |
+|---|---|---|
+| Net sales | 1,200 | 1,100 |
+| Cost of sales | 780 | 726 |
+| Gross profit | 420 | 374 |
+| Operating income | 150 | 121 |
+| Net income | 96 | 80 |
+
+The company opened a second rope walk in the spring of 2031 and hired forty new rope makers.
+"""
+
+KESTREL = """Kestrel Freight annual report 2031
+
+Kestrel Freight runs barges on the inland canals.
+
+Our gross margin was 31.5% in 2031, up from 29.0% in 2030, as fuel costs fell.
+
+Statements of income (in millions):
+
+| | Year ended December 31, 2031 | Year ended December 31, 2030 |
+|---|---|---|
+| Revenue | 800 | 760 |
+| Gross profit | 252 | 220 |
+"""
+
+
+@pytest.fixture(scope="module")
+def filings(tmp_path_factory, embedder):
+    return ingested_texts(tmp_path_factory, embedder, "ratio_filings", {"marina.md": MARINA, "kestrel.md": KESTREL})
+
+
+def test_a_ratio_not_stated_is_answered_with_the_rows_it_is_computed_from(filings):
+    ans = filings.ask("What was Marina Ropeworks' current ratio at December 31, 2031?")
+    assert ans.text.startswith("The documents do not state the current ratio; it is computed from these figures:")
+    assert "Total current assets: 675 million, as of December 31, 2031" in ans.text
+    assert "Total current liabilities: 450 million, as of December 31, 2031" in ans.text
+    quotes = [c.quote for c in ans.citations]
+    assert any(q.startswith("| Total current assets") for q in quotes)
+    assert any(q.startswith("| Total current liabilities") for q in quotes)
+    assert not ans.abstained
+
+
+def test_the_rows_come_from_the_statements_the_ratio_needs_in_the_asked_column(filings):
+    ans = filings.ask("Has Marina Ropeworks' gross margin improved in 2031?")
+    assert ans.text.startswith("The documents do not state the gross margin")
+    assert "Gross profit: 420 million" in ans.text and "Net sales: 1,200 million" in ans.text
+    assert "Cost of sales: 780 million" in ans.text
+    assert "Gross profit: 374" not in ans.text  # 2030's column is not the one asked
+    ans = filings.ask("What was Marina Ropeworks' inventory turnover in 2031?")
+    assert "Cost of sales: 780 million" in ans.text and "Inventories: 220 million" in ans.text
+
+
+def test_a_ratio_the_filing_states_is_answered_by_the_sentence_that_states_it(filings):
+    ans = filings.ask("What was Kestrel Freight's gross margin in 2031?")
+    assert ans.text.startswith("Our gross margin was 31.5% in 2031"), ans.text
+    assert "do not state" not in ans.text
+
+
+def test_components_questions_keep_the_company_and_the_period():
+    from rag.answer.ratios import component_questions, ratio_in
+
+    q = "Has Marina Ropeworks' quick ratio improved between FY2031 and FY2030?"
+    assert ratio_in(q)[0] == "quick ratio"
+    items = component_questions(q)
+    assert len(items) == 4
+    assert items[0] == ("What was the cash and cash equivalents of Marina Ropeworks for FY2031 FY2030?",)
+    assert all(all("Marina Ropeworks" in a and "FY2031 FY2030" in a for a in alts) for alts in items)
+    assert ratio_in("What was the fixed asset turnover in 2031?")[0] == "fixed asset turnover"
+    assert component_questions("What were Marina Ropeworks' net sales in 2031?") == ()
+
+
+NOTES = {  # prose that shares the question's words and outranks the statement in the fused search
+    f"board_note_{i}.md": f"Marina Ropeworks board note {i}\n\nThe board of Marina Ropeworks reviewed the current "
+                          f"ratio policy at its meeting {i} of December 2031, and asked the treasurer to report on "
+                          f"liquidity, the current ratio and covenants at each meeting in 2031.\n"
+    for i in range(1, 8)}
+
+
+@pytest.fixture(scope="module")
+def llm_env(tmp_path_factory, embedder):
+    pytest.importorskip("llama_index.llms.openai_like")
+    from test_llm import FakeServer
+
+    a = ingested_texts(tmp_path_factory, embedder, "ratio_llm", {"marina.md": MARINA, **NOTES})
+    server = FakeServer(tmp_path_factory.mktemp("ratio_llm_server"))
+    yield a, server
+    server.stop()
+
+
+def test_the_llm_is_given_the_rows_the_ratio_is_computed_from(llm_env):
+    """The extractive answer finds the rows by their own search (they join the candidates last); the
+    LLM prompt carries the passages that answer cites, so the model sees the figures to compute from."""
+    from rag import Assistant, Config
+
+    base, server = llm_env
+    cfg = Config.load(docs_dir=base.config.docs_dir, index_dir=base.config.index_dir, llm="openai",
+                      llm_base_url=server.url, llm_model="fake-model", llm_timeout=20.0)
+    a = Assistant(config=cfg, embedder=base.embedder)
+    q = "What was Marina Ropeworks' current ratio at December 31, 2031?"
+    extractive = a.ask(q, mode="extractive")
+    assert extractive.text.startswith("The documents do not state the current ratio")
+    server.clear()
+    server.set("The current ratio was 1.5 [1].")
+    a.ask(q)
+    (req,) = server.requests()
+    user = req["messages"][-1]["content"]
+    assert "Total current assets" in user and "Total current liabilities" in user
