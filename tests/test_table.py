@@ -251,3 +251,15 @@ def test_the_quarter_named_picks_its_column_among_quarters_of_one_year():
     assert best_column("Sales to customers in 2Q 2031?", cols) == 1
     assert best_column("Sales to customers in the first six months of 2031?", cols) == 2
 
+
+
+def test_a_year_and_a_label_read_as_one_column_label_are_two_columns_when_the_row_says_so():
+    """A PDF sets "2021" and "Change" close together: "2022 | 2021 Change" over three values."""
+    header = header_text("Hotel statistics for the Strip: Three Months Ended December 31,", ["2022", "2021 Change"])
+    cols, label, vals = cells(header, "Average daily rate (ADR) $ 260 $ 201 30 %")
+    assert label == "Average daily rate (ADR)" and vals == ["$260", "$201", "30%"]
+    assert cols[1] == "Three Months Ended December 31, 2021" and cols[2] == "Change"
+    assert figure("What was the average daily rate in the fourth quarter of 2021?", header,
+                  "Average daily rate (ADR) $ 260 $ 201 30 %").startswith("Average daily rate (ADR): $201, for the three")
+    # a row with as many values as the labels as printed reads as printed
+    assert cells(header, "Rooms 1,200 1,150")[0] == ("Three Months Ended December 31, 2022", "2021 Change")

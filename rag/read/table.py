@@ -112,6 +112,9 @@ def row_cells(row: str, n: int) -> tuple[str, list[str]] | None:
     return " ".join(toks[:i]), vals
 
 
+_YEAR_AND_LABEL = re.compile(r"((?:19|20)\d\d)\s+([^\d\s].*)")
+
+
 def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | None:
     """(column labels, row label, one value per column) of a row under its header, or None.
     A header's leading empty labels sit over the row labels, so they are no columns (else a footnote
@@ -126,6 +129,12 @@ def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | Non
         return None
     merged = tuple(c for i, c in enumerate(columns) if i == 0 or c != columns[i - 1])
     readings = (columns,) if merged == columns else (columns, merged)
+    # Two labels a PDF sets close together read as one: "2022 | 2021 Change" over "$ 260 $ 201 30 %"
+    # (the year over its figure, "Change" over the change beside it). Tried last, where the row holds
+    # one value more than the labels as printed.
+    split = tuple(p for c in columns for p in (_YEAR_AND_LABEL.fullmatch(c).groups() if _YEAR_AND_LABEL.fullmatch(c)
+                                               else (c,)))
+    readings += (split,) if split != columns else ()
     context = parse_header(header).context
     for cols in readings:
         if (got := row_cells(row, len(cols))) and not _AMOUNT_END.search(got[0]):  # "Net sales $ 3,226,773": misread
