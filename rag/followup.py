@@ -134,13 +134,19 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
         # it continues the last question that asked for a fact: "And Gaming?" after "What drove the
         # increase?" asks for Gaming's figure, not for what drove it
         base = next((q for q in reversed(asked) if not _EXPLAINS.search(q)), asked[-1])
+        fragment = (about.group(1) if about else body).rstrip(" ?.!")
+        if base is asked[-1] and len(asked) >= 2 and _year_back(asked[-2], asked[-1]) and not _PERIOD.search(fragment):
+            # "And a year earlier?" glanced back at the same figure; "And the average daily rate?" then asks
+            # in the period the conversation is about, not the comparison's (conversations tune: both such
+            # turns, fin-bby-3 and fin-mgm-4; a span asked instead, "And for the full year?", moves it on)
+            return _ellipsis(fragment, asked[-2])
         now, then = _PERIOD.search(asked[-1]), _PERIOD.search(base)
         if base is not asked[-1] and now and then and _no_years(now.group(0)) == _no_years(then.group(0)):
             # ... in the period the conversation got to: after "And a year earlier?" and "What drove the
             # decrease?" (read as the later year's), "What about the first six months?" is of that year.
             # Conversations tune half: fact first 0.545 -> 0.557
             base = base[:then.start()] + now.group(0) + base[then.end():]
-        return _ellipsis((about.group(1) if about else body).rstrip(" ?.!"), base)
+        return _ellipsis(fragment, base)
     previous = asked[-1]
     if len(asked) >= 2 and (_CHANGE.search(body) or _REASON.search(body) or _EXPLAINS.search(body)) \
             and _PERIOD.sub("", asked[-1]) == _PERIOD.sub("", asked[-2]) != asked[-1]:
@@ -148,6 +154,13 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
         # "What drove the decrease?" asks about the change, which happened in the later of the two
         previous = max(asked[-2:][::-1], key=lambda q: max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0))
     return _references(body, previous, prev_answer)
+
+
+def _year_back(earlier: str, later: str) -> bool:
+    """Whether `later` asks what `earlier` asked, a year before ("... in the fourth quarter of 2021?"
+    after "... in the fourth quarter of 2022?")."""
+    years = [max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0) for q in (earlier, later)]
+    return _PERIOD.sub("", earlier) == _PERIOD.sub("", later) and years[0] > 0 and years[1] == years[0] - 1
 
 
 def _no_years(period: str) -> str:

@@ -234,6 +234,18 @@ def test_an_ellipsis_after_a_why_question_is_asked_in_the_period_the_conversatio
     assert "2024" in r.standalone and "2023" not in r.standalone and "revenues" in r.standalone, r.standalone
 
 
+def test_a_new_item_after_a_glance_a_year_back_is_asked_in_the_conversations_period():
+    """"And a year earlier?" compares the same figure; the next item asked ("And the operating
+    income?") is of the period the conversation is about. A span asked instead moves it on, and a
+    period the item names is its own."""
+    first = "What was Harbour revenue for the three months ended June 30, 2024?"
+    assert standalone("And the operating income?", first, "And a year earlier?") == \
+        "What was operating income for the three months ended June 30, 2024?"
+    assert "2023" in standalone("And the operating income in 2023?", first, "And a year earlier?")
+    six = standalone("And the operating income?", first, "And for the first six months?")
+    assert "operating income" in six and "six months" in six, six
+
+
 def test_it_stands_for_the_subject_not_the_verb_after_it():
     """In "How long was the Harbour strike planned to last?" the subject is "the Harbour strike":
     "planned to last" is its verb, so "it" in the next question takes the subject alone."""
