@@ -263,3 +263,22 @@ def test_a_year_and_a_label_read_as_one_column_label_are_two_columns_when_the_ro
                   "Average daily rate (ADR) $ 260 $ 201 30 %").startswith("Average daily rate (ADR): $201, for the three")
     # a row with as many values as the labels as printed reads as printed
     assert cells(header, "Rooms 1,200 1,150")[0] == ("Three Months Ended December 31, 2022", "2021 Change")
+
+
+def test_a_change_asked_within_one_period_is_read_against_the_same_period_a_year_before():
+    """"How much did R&D decrease in the second quarter of 2031?" names one period: the change is its
+    figure against the same quarter a year before (whose last day differs), in the currency the
+    table's unit line names when its cells print none."""
+    cols = ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030", "Six Months Ended July 2, 2031",
+            "Six Months Ended July 3, 2030"]
+    header = header_text("Costs and expenses ($ in millions)", cols)
+    row = "Research and development expenses 2,648 2,815 5,153 5,116"
+    said = figure("How much did research and development expenses decrease in the second quarter of 2031?", header, row)
+    assert said.startswith("Research and development expenses: 2,648 million, for the three months ended July 2, 2031; "
+                           "2,815 million, for the three months ended July 3, 2030"), said
+    assert said.endswith("(a change of -$167 million, -5.9%, from the earlier period)"), said
+    half = figure("How much did research and development expenses change in the first six months of 2031?", header, row)
+    assert "5,153 million" in half and "5,116 million" in half and "(a change of +$37 million" in half
+    # a level asked is read alone
+    assert figure("What were research and development expenses in the second quarter of 2031?", header, row) == \
+        "Research and development expenses: 2,648 million, for the three months ended July 2, 2031"

@@ -267,6 +267,15 @@ def best_columns(question: str, columns) -> list[int]:
         if len(picked) >= 2:
             return picked
     i = best_column(question, columns)
+    if i is not None and len(q["years"]) == 1 and _ASKS_CHANGE.search(question):
+        # "How much did R&D expenses decrease in the second quarter of 2023?": a change within one period
+        # is its figure against the same period a year before, the column a comparative statement
+        # prints beside it (its day may differ: July 2, 2023 and July 3, 2022)
+        (y,) = q["years"]
+        before = {**q, "years": {str(int(y) - 1)}, "fiscal": {str(int(f) - 1) for f in q["fiscal"]}, "days": set()}
+        j = best_column(question, columns, before)
+        if j is not None and j != i and column_fits(question, columns, before)[j] > 0:
+            return [i, j]
     return [] if i is None else [i]
 
 
@@ -340,7 +349,9 @@ def figure(question: str, header: str, row: str, year_end: str = "") -> str | No
         f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row + _rounded(vals[i], unit_of_row)}, "
         f"{_period_phrase(columns[i])}" for i in picked)
     if len(picked) == 2 and _ASKS_CHANGE.search(question):
-        said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), unit_of_row)
+        # a table in dollars whose cells print no sign ("(MILLIONS OF DOLLARS)") states its change in them
+        money = "$" if unit_of_row and re.search(r"\$|\bdollars?\b|\bUSD\b", context, re.I) else ""
+        said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), unit_of_row, money)
     return said
 
 
@@ -381,7 +392,7 @@ def _number(cell: str) -> float | None:
     return -value if m.group(1) or m.group(2) else value
 
 
-def _change(earlier: tuple, later: tuple, unit: str) -> str:
+def _change(earlier: tuple, later: tuple, unit: str, money: str = "") -> str:
     """" (a change of +92 million, +4.0%, from the earlier period)": computed from the two quoted cells;
     a rate moves in percentage points; "" when either cell is no number or the periods cannot be told apart."""
     (t0, v0), (t1, v1) = earlier, later
@@ -391,7 +402,7 @@ def _change(earlier: tuple, later: tuple, unit: str) -> str:
     if v0.strip().endswith("%") or v1.strip().endswith("%"):
         return f" (a change of {b - a:+.1f} percentage points from the earlier period)"
     decimals = max(len(x.partition(".")[2].rstrip("%) ")) for x in (v0, v1))
-    money = next((c for c in "$€£" if c in v0 + v1), "")
+    money = next((c for c in "$€£" if c in v0 + v1), money)
     diff = f"{'+' if b >= a else '-'}{money}{abs(b - a):,.{decimals}f}" + (f" {unit}" if unit else "")
     rel = f", {100 * (b - a) / abs(a):+.1f}%" if a else ""
     return f" (a change of {diff}{rel}, from the earlier period)"
