@@ -135,7 +135,8 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
         # increase?" asks for Gaming's figure, not for what drove it
         base = next((q for q in reversed(asked) if not _EXPLAINS.search(q)), asked[-1])
         fragment = (about.group(1) if about else body).rstrip(" ?.!")
-        if base is asked[-1] and len(asked) >= 2 and _year_back(asked[-2], asked[-1]) and not _PERIOD.search(fragment):
+        if base is asked[-1] and len(asked) >= 2 and _year_back(asked[-2], asked[-1]) \
+                and not _PERIOD.search(fragment):
             # "And a year earlier?" glanced back at the same figure; "And the average daily rate?" then asks
             # in the period the conversation is about, not the comparison's (conversations tune: both such
             # turns, fin-bby-3 and fin-mgm-4; a span asked instead, "And for the full year?", moves it on)

@@ -132,3 +132,18 @@ def test_the_llm_is_given_the_rows_the_ratio_is_computed_from(llm_env):
     (req,) = server.requests()
     user = req["messages"][-1]["content"]
     assert "Total current assets" in user and "Total current liabilities" in user
+
+
+def test_a_ratio_is_never_computed_from_rows_of_two_filings():
+    """Two filings each print one of the line items: no answer mixes them."""
+    from rag.answer.ratios import ratio_rows
+    from rag.read.table import header_text
+    from test_lookup import _row
+
+    cols = ["December 31, 2031", "December 31, 2030"]
+    assets = _row("a.md", "Total current assets 675 635", header_text("Balance sheets (in millions)", cols), "c1", 1.0)
+    debts = _row("b.md", "Total current liabilities 450 430", header_text("Balance sheets (in millions)", cols), "c2", 1.0)
+    q = "What was the current ratio at December 31, 2031?"
+    assert ratio_rows(q, [assets, debts], None, {"c1": "One report", "c2": "Another report"}) == []
+    same = _row("a.md", "Total current liabilities 450 430", header_text("Balance sheets (in millions)", cols), "c1", 1.0)
+    assert ratio_rows(q, [assets, same], None, {"c1": "One report"}) == [assets, same]

@@ -109,8 +109,9 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
     from, in the order of the definition; [] when fewer than two are found (one row computes no
     ratio). An item's rows are those `lookup.answering_row` would take for its `component_questions`
     (the first of its names that has any), amounts only (a "Revenue % change" row is not revenue).
-    Of each item's rows named as well as its best, the one in the table that holds the most items: "Gross profit" of a
-    guarantor group's statement and "Net sales" of the consolidated one compute no margin."""
+    Of each item's rows named as well as its best, the one in the table that holds the most items:
+    "Gross profit" of a guarantor group's statement and "Net sales" of the consolidated one compute no
+    margin."""
     per_item: list[list[Scored]] = []
     for names in component_questions(question):
         for asked in names:
@@ -126,8 +127,10 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
     best = min(tables, key=lambda t: (-tables[t], first[t]))  # the most items, then the earliest found
     out: list[Scored] = []
     for rows in per_item:
-        row = next((s for s in rows if _table(s) == best), rows[0])
-        if all(row is not r for r in out):
+        # from that table, else from its document: a ratio is never computed across two filings
+        row = next((s for s in rows if _table(s) == best), None) or \
+            next((s for s in rows if s.span.source == best[0]), None)
+        if row is not None and all(row is not r for r in out):
             out.append(row)
     return out if len(out) >= 2 else []
 
@@ -139,7 +142,10 @@ def _table(s: Scored) -> tuple[str, str]:
 def preface(question: str) -> str:
     """How an answer of computation rows opens: it says that the ratio itself is not stated."""
     found = ratio_in(question)
-    return f"The documents do not state the {found[0].lower()}; it is computed from these figures:" if found else ""
+    if found is None:
+        return ""
+    name = found[0] if found[0].isupper() else found[0].lower()  # "ROE" as written, "Free cashflow" not
+    return f"The documents do not state the {name}; it is computed from these figures:"
 
 
 def states_ratio(sentence: Scored, question: str) -> bool:

@@ -115,6 +115,11 @@ def row_cells(row: str, n: int) -> tuple[str, list[str]] | None:
 _YEAR_AND_LABEL = re.compile(r"((?:19|20)\d\d)\s+([^\d\s].*)")
 
 
+def _year_and_label(column: str) -> tuple[str, ...]:
+    m = _YEAR_AND_LABEL.fullmatch(column)
+    return m.groups() if m else (column,)
+
+
 def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | None:
     """(column labels, row label, one value per column) of a row under its header, or None.
     A header's leading empty labels sit over the row labels, so they are no columns (else a footnote
@@ -132,8 +137,7 @@ def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | Non
     # Two labels a PDF sets close together read as one: "2022 | 2021 Change" over "$ 260 $ 201 30 %"
     # (the year over its figure, "Change" over the change beside it). Tried last, where the row holds
     # one value more than the labels as printed.
-    split = tuple(p for c in columns for p in (_YEAR_AND_LABEL.fullmatch(c).groups() if _YEAR_AND_LABEL.fullmatch(c)
-                                               else (c,)))
+    split = tuple(p for c in columns for p in _year_and_label(c))
     readings += (split,) if split != columns else ()
     context = parse_header(header).context
     for cols in readings:
@@ -273,8 +277,8 @@ def best_columns(question: str, columns) -> list[int]:
         # prints beside it (its day may differ: July 2, 2023 and July 3, 2022)
         (y,) = q["years"]
         before = {**q, "years": {str(int(y) - 1)}, "fiscal": {str(int(f) - 1) for f in q["fiscal"]}, "days": set()}
-        j = best_column(question, columns, before)
-        if j is not None and j != i and column_fits(question, columns, before)[j] > 0:
+        j = best_column(question, columns, before)  # (None unless a column fits it)
+        if j is not None and j != i:
             return [i, j]
     return [] if i is None else [i]
 
