@@ -19,7 +19,7 @@ from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
 from .lookup import answering_row
 from .model import Model, load_model
-from .ratios import preface, ratio_rows, states_ratio
+from .ratios import names_ratio, preface, ratio_rows, states_ratio
 from .rerank import rerank
 from .shares import shares_first
 
@@ -64,6 +64,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     titles = {i: c.record.span.title for c in cands
               for i in (c.record.id, *(s.meta.get("chunk") for s in c.sentences)) if i}
     row = answering_row(asked, ranked, idf, titles)
+    row = row if row is None or names_ratio(row, asked) else None  # a ratio asked is no line item's row
     # what answers for sure goes first, and is not declined by the abstainer (fitted on questions asked
     # alone): a row that holds the figure asked, or the cause stated where the previous answer quoted
     lead = row or cause

@@ -11,11 +11,11 @@ taken from a question. Each item lists the names statements use for it, tried in
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 from typing import Mapping, Sequence
 
 from .. import terms
+from ..read import table
 from .features import Scored
 from .lookup import MIN_COVERAGE, figure_names, period_words, row_matches
 
@@ -47,6 +47,12 @@ _PAYABLES = ("accounts payable", "trade payables")
 _DEPRECIATION = ("depreciation and amortization",)
 _INTEREST = ("interest expense",)
 _DIVIDENDS = ("dividends paid", "cash dividends")
+
+# Balances at a date: a cash flow statement's row of the same name ("Inventory (37)" under "Changes in
+# operating assets and liabilities") is the year's change in them, not the balance
+_BALANCES = (_CASH, _RECEIVABLES, _SHORT_INVESTMENTS, _CURRENT_ASSETS, _CURRENT_LIABILITIES, _PPE, _INVENTORIES,
+             _TOTAL_ASSETS, _EQUITY, _DEBT, _PAYABLES)
+_CASH_FLOWS = re.compile(r"\bcash\s+flows?\b|\bchanges?\s+in\b", re.I)
 
 # (what the question says, the line items it is computed from); the longer names first, so that
 # "fixed asset turnover" is not read as "asset turnover"
@@ -108,31 +114,49 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
     """The table rows of `ranked` that state the line items a ratio the question names is computed
     from, in the order of the definition; [] when fewer than two are found (one row computes no
     ratio). An item's rows are those `lookup.answering_row` would take for its `component_questions`
-    (the first of its names that has any), amounts only (a "Revenue % change" row is not revenue).
-    Of each item's rows named as well as its best, the one in the table that holds the most items:
-    "Gross profit" of a guarantor group's statement and "Net sales" of the consolidated one compute no
-    margin."""
-    per_item: list[list[Scored]] = []
-    for names in component_questions(question):
+    (the first of its names that has any), amounts only (`_amount`), a balance not from a cash flow
+    statement (`_BALANCES`).
+    Of each item's rows named as well as its best, the one in the table that holds the most items
+    ("Gross profit" of a guarantor group's statement and "Net sales" of the consolidated one compute no
+    margin), then whose columns fit the asked period best (an acquired company's quarter ended March 31
+    is not the second quarter asked)."""
+    per_item: list[list] = []  # per line item, its RowMatches
+    found = ratio_in(question)
+    for item, names in zip(found[1] if found else (), component_questions(question)):
         for asked in names:
             ms = [m for m in row_matches(asked, list(ranked), idf, titles)
-                  if m.coverage >= MIN_COVERAGE and m.score > 0 and "%" not in m.scored.span.text]
+                  if m.coverage >= MIN_COVERAGE and m.score > 0 and _amount(m.scored.span, asked)
+                  and not (item in _BALANCES and _CASH_FLOWS.search(table.parse_header(m.scored.span.header).context))]
             if ms:  # those named as well as the best ("Total current assets" is not the liabilities' row)
-                per_item.append([m.scored for m in ms if m.score >= ms[0].score - 1e-9])
+                per_item.append([m for m in ms if m.score >= ms[0].score - 1e-9])
                 break
     if len(per_item) < 2:
         return []
-    tables = Counter(t for rows in per_item for t in dict.fromkeys(_table(s) for s in rows))
-    first = {t: i for i, t in reversed(list(enumerate(_table(s) for rows in per_item for s in rows)))}
-    best = min(tables, key=lambda t: (-tables[t], first[t]))  # the most items, then the earliest found
+    def standing(t: tuple[str, str]) -> tuple[int, int]:  # items the table holds, how well their columns fit
+        held = [max((m.fit for m in ms if _table(m.scored) == t), default=None) for ms in per_item]
+        return sum(h is not None for h in held), sum(h for h in held if h is not None)
+
+    tables = list(dict.fromkeys(_table(m.scored) for ms in per_item for m in ms))
+    best = max(tables, key=standing)  # (max keeps the first of equals: the earliest found)
     out: list[Scored] = []
-    for rows in per_item:
+    for ms in per_item:
+        rows = [m.scored for m in ms]
         # from that table, else from its document: a ratio is never computed across two filings
         row = next((s for s in rows if _table(s) == best), None) or \
             next((s for s in rows if s.span.source == best[0]), None)
         if row is not None and all(row is not r for r in out):
             out.append(row)
     return out if len(out) >= 2 else []
+
+
+def _amount(span, question: str) -> bool:
+    """Whether a row states an amount in the column the question asks: not "Revenue % change", nor
+    "Percentage of total revenue" (a row of amounts with a percentage change beside them is one)."""
+    read = table.cells(span.header, span.text)
+    if read is None or re.search(r"%|\bpercent", read[1], re.I):
+        return False
+    picked = table.best_columns(question, read[0])
+    return bool(picked) and not any(read[2][i].endswith("%") for i in picked)
 
 
 def _table(s: Scored) -> tuple[str, str]:
@@ -153,4 +177,23 @@ def states_ratio(sentence: Scored, question: str) -> bool:
     was 21.4% in fiscal 2023"): then it answers, and the rows it is computed from need not."""
     found = ratio_in(question)
     return found is not None and set(terms.content_terms(found[0])) <= sentence.terms \
-        and re.search(r"\d", sentence.span.text) is not None
+        and _RATIO_FIGURE.search(sentence.span.text) is not None
+
+
+# how a ratio is printed: "21.4%", "1.5x", "0.69 times", "1.52" (a year or a count is not one)
+_RATIO_FIGURE = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?\s*(?:%|x\b|times\b)|\b\d+\.\d+\b")
+
+
+def names_ratio(row: Scored, question: str) -> bool:
+    """Whether a table row can state the ratio the question names: its label or its table's title
+    holds the ratio's words, or it holds a percentage in the asked column ("Gross profit as a % of
+    revenue" for a gross margin). "Net sales" (a turnover, in British usage), asked an inventory
+    turnover, cannot."""
+    found = ratio_in(question)
+    if found is None:
+        return True
+    read = table.cells(row.span.header, row.span.text)
+    if read is not None and any(read[2][i].endswith("%") for i in table.best_columns(question, read[0])):
+        return True
+    words = set(terms.content_terms(f"{row.span.text} {table.parse_header(row.span.header).context}"))
+    return set(terms.content_terms(found[0])) <= words
