@@ -144,7 +144,8 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
     only for a figure look-up (the documents' metadata is a scan of the store, once per index generation)."""
     from .answer import lookup, ratios
 
-    if lexical is None or not lookup.asks_figure(question):
+    ratio = ratios.asks_ratio(question)
+    if lexical is None or not (lookup.asks_figure(question) or ratio):
         return candidates
     titles = titles()
     have = {c.record.id: c for c in candidates}
@@ -152,10 +153,11 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
     new: dict[str, Candidate] = {}
     # the question's own row, then, for a ratio it names, a row for each line item it is computed from
     # (`ratios`): the first of an item's names that finds one
-    for names in ((question,), *ratios.component_questions(question)):
+    for names in ((question,), *(ratios.component_questions(question) if ratio else ())):
         for asked in names:
+            # (a ratio's line items in all their columns when it names no period: "historically")
             best, found = _figure_rows(lexical, manifest, asked, titles, store, have, len(candidates) + len(new),
-                                       idf, sources)
+                                       idf, sources, any_period=asked != question)
             if best:
                 chosen.update(best)
                 new.update({c.record.id: c for c in found if c.record.id in best})
@@ -166,7 +168,8 @@ def with_figure_rows(store: Store, lexical: LexicalIndex | None, manifest: dict[
 
 def _figure_rows(lexical: LexicalIndex, manifest: dict[str, FileRecord], question: str, titles: Mapping[str, str],
                  store: Store, have: Mapping[str, Candidate], start: int, idf=None,
-                 sources: frozenset[str] | None = None) -> tuple[list[str], list[Candidate]]:
+                 sources: frozenset[str] | None = None, any_period: bool = False
+                 ) -> tuple[list[str], list[Candidate]]:
     """The ids of the (at most ROW_CHUNKS) passages whose table row best answers a figure look-up, best
     first, and the candidates made for those of them not in `have` (numbered from `start`)."""
     from .answer import lookup
@@ -191,7 +194,8 @@ def _figure_rows(lexical: LexicalIndex, manifest: dict[str, FileRecord], questio
             c = have.get(r.id) or new_of[r.id]
             title = titles.get(r.meta["source"], "")
             fits = [(m.score, m.fit) for s in c.sentences
-                    if (m := lookup.match_row(question, s.span, idf, title)) and m.coverage >= lookup.MIN_COVERAGE]
+                    if (m := lookup.match_row(question, s.span, idf, title, any_period))
+                    and m.coverage >= lookup.MIN_COVERAGE]
             if fits:
                 best.append((max(fits), r.id))
         best.sort(key=lambda b: (-b[0][0], -b[0][1]))  # stable: ties keep BM25's order

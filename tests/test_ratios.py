@@ -161,3 +161,29 @@ def test_a_ratio_is_never_computed_from_rows_of_two_filings():
     assert ratio_rows(q, [assets, debts], None, {"c1": "One report", "c2": "Another report"}) == []
     same = _row("a.md", "Total current liabilities 450 430", header_text("Balance sheets (in millions)", cols), "c1", 1.0)
     assert ratio_rows(q, [assets, same], None, {"c1": "One report"}) == [assets, same]
+
+
+def test_a_ratio_asked_for_no_period_is_answered_with_its_rows_in_every_column(filings):
+    ans = filings.ask("Has Marina Ropeworks' current ratio been stable over the years?")
+    assert ans.text.startswith("The documents do not state the current ratio"), ans.text
+    for figure in ("675", "635", "450", "430"):  # both years of both rows
+        assert figure in ans.text
+
+
+def test_why_a_ratio_moved_is_not_answered_with_rows(filings):
+    """Rows say what, never why; an instruction after the question ("... and explain why") is no why."""
+    from rag.answer.ratios import asks_ratio
+
+    ans = filings.ask("Why did Marina Ropeworks' gross margin improve in 2031?")
+    assert not ans.text.startswith("The documents do not state"), ans.text
+    assert asks_ratio("Is the gross margin consistent? If it is not a useful metric, say so and explain why.")
+    assert not asks_ratio("Why did the gross margin fall in 2031?")
+
+
+def test_period_words_keep_what_says_when_and_only_that():
+    from rag.answer.lookup import period_words
+
+    assert period_words("What was the margin in the three months ended July 30, 2031?") == \
+        ["three", "months", "ended", "July", "30", "2031"]
+    assert period_words("Has it improved between FY2031 and FY2030?") == ["FY2031", "FY2030"]
+    assert period_words("Did it move more than 2% each year?") == []  # no year nor month: no period

@@ -175,6 +175,11 @@ def _asked_terms(question: str) -> frozenset[str]:
                      and not set(t.split("-")) <= _PERIOD_WORDS) - _PERIOD_WORDS - _CHANGE_WORDS  # "full-year"
 
 
+def explains(question: str) -> bool:
+    """Whether a question asks why or how (`_EXPLAIN`): a row of figures says neither."""
+    return bool(_EXPLAIN.search(question))
+
+
 def asks_figure(question: str) -> bool:
     """Whether a question asks for a figure for a period: it names a period (a year, a month, "six
     months ended ...") and is not a why/how question."""
@@ -183,16 +188,25 @@ def asks_figure(question: str) -> bool:
 
 
 def period_words(question: str) -> list[str]:
-    """The words of a question that say when, in order: "between FY2023 and FY2022" -> FY2023, FY2022."""
-    return [w for w in re.findall(r"\w[\w'-]*", question) if w[0].isdigit() or _FISCAL_YEAR.fullmatch(w.lower())
-            or set(terms.content_terms(w)) & _PERIOD_WORDS]
+    """The words of a question that say when, in order: "between FY2023 and FY2022" -> FY2023, FY2022;
+    [] when it names no year nor month ("each year", "2%" name no period)."""
+    p = table.period_terms(question)
+    if not (p["years"] or p["months"]):
+        return []
+    words = re.findall(r"\w[\w'-]*", question)
+    year = re.compile(r"(?:19|20)\d\d")
+    return [w for i, w in enumerate(words) if year.fullmatch(w) or _FISCAL_YEAR.fullmatch(w.lower())
+            or set(terms.content_terms(w)) & _PERIOD_WORDS
+            or re.fullmatch(r"\d{1,2}", w) and i + 1 < len(words)  # a day, "13 weeks"
+            and (year.fullmatch(words[i + 1]) or set(terms.content_terms(words[i + 1])) & _PERIOD_WORDS)]
 
 
-def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None:
+def match_row(question: str, span, idf=None, title: str = "", any_period: bool = False) -> RowMatch | None:
     """How well the table row `span` answers a figure look-up (`RowMatch` without its Scored), or None
     when it cannot: not a row with a header, cells not told apart, no column for the question's
     period, a name the question states missing from the row, its table's title, its section, its
-    document's `title` and file name, or no word of the question in its label."""
+    document's `title` and file name, or no word of the question in its label. any_period: a question
+    that names no period is answered by the row in all its columns (a ratio's line items, "historically")."""
     if span.kind != "table_row" or not span.header:
         return None
     names = figure_names(question)
@@ -206,7 +220,8 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
     if not q_terms:
         return None
     read = table.cells(span.header, span.text)
-    if read is None or not read[1] or _misread(read[1]) or not table.best_columns(question, read[0]):
+    if read is None or not read[1] or _misread(read[1]) or not (
+            table.best_columns(question, read[0]) or any_period and not table.column_fits(question, read[0])):
         return None
     context_text = f"{table.parse_header(span.header).context} {span.section}"
     if not all(_holds(f"{span.text} {context_text} {title} {span.source}", n) for n in names):
@@ -251,12 +266,12 @@ def match_row(question: str, span, idf=None, title: str = "") -> RowMatch | None
         # a product table with a column that describes each product): what follows the name describes it
         unasked = set()
     extra = sum(weight(t) for t in unasked)
-    fit = max(table.column_fits(question, read[0]))
+    fit = max(table.column_fits(question, read[0]), default=0)
     return RowMatch(None, label, context, extra, (label + context) / sum(weight(t) for t in q_terms), fit)
 
 
-def row_matches(question: str, ranked: Sequence[Scored], idf, titles: Mapping[str, str] | None = None
-                ) -> list[RowMatch]:
+def row_matches(question: str, ranked: Sequence[Scored], idf, titles: Mapping[str, str] | None = None,
+                any_period: bool = False) -> list[RowMatch]:
     """The table rows of `ranked` that can state a figure for the period `question` names (a column
     fits it) and that hold every name the question states (in the row, its table's title, its section,
     its document's title or file name: "Pfizer's long-term debt" is not Amcor's), each with how well
@@ -264,7 +279,7 @@ def row_matches(question: str, ranked: Sequence[Scored], idf, titles: Mapping[st
     document's title."""
     out = []
     for s in ranked:
-        m = match_row(question, s.span, idf, (titles or {}).get(s.span.chunk, ""))
+        m = match_row(question, s.span, idf, (titles or {}).get(s.span.chunk, ""), any_period)
         if m is not None:
             out.append(replace(m, scored=s))
     # Among rows as well named, the one whose column fits the period best: "net sales in the fourth

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from .. import terms
 from ..read import table
 from .features import Scored
-from .lookup import MIN_COVERAGE, figure_names, period_words, row_matches
+from .lookup import MIN_COVERAGE, explains, figure_names, period_words, row_matches
 
 _CASH = ("cash and cash equivalents",)
 # a balance sheet prints "Accounts receivable, net"; a cash flow statement's "Trade receivables" row is
@@ -90,6 +90,17 @@ def ratio_in(question: str) -> tuple[str, tuple[tuple[str, ...], ...]] | None:
     return None
 
 
+def asks_ratio(question: str) -> bool:
+    """Whether a question asks for a ratio's value ("What was the quick ratio ...", "Has the gross margin
+    improved ..."), not why or how it moved (`lookup.explains`): rows of figures say neither."""
+    found = ratio_in(question)
+    if found is None:
+        return False
+    # the sentence that names it: "..., then state that and explain why." after it is an instruction
+    said = next((s for s in re.split(r"(?<=[.?!])\s+", question) if found[0] in s), question)
+    return not explains(said)
+
+
 @lru_cache(maxsize=256)
 def component_questions(question: str) -> tuple[tuple[str, ...], ...]:
     """For a question naming a ratio, one look-up per line item it is computed from, each in the
@@ -121,10 +132,10 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
     margin), then whose columns fit the asked period best (an acquired company's quarter ended March 31
     is not the second quarter asked)."""
     per_item: list[list] = []  # per line item, its RowMatches
-    found = ratio_in(question)
+    found = ratio_in(question) if asks_ratio(question) else None
     for item, names in zip(found[1] if found else (), component_questions(question)):
         for asked in names:
-            ms = [m for m in row_matches(asked, list(ranked), idf, titles)
+            ms = [m for m in row_matches(asked, list(ranked), idf, titles, any_period=True)
                   if m.coverage >= MIN_COVERAGE and m.score > 0 and _amount(m.scored.span, asked)
                   and not (item in _BALANCES and _CASH_FLOWS.search(table.parse_header(m.scored.span.header).context))]
             if ms:  # those named as well as the best ("Total current assets" is not the liabilities' row)
@@ -155,6 +166,8 @@ def _amount(span, question: str) -> bool:
     read = table.cells(span.header, span.text)
     if read is None or re.search(r"%|\bpercent", read[1], re.I):
         return False
+    if not table.column_fits(question, read[0]):  # no period asked: the row is read in all its columns
+        return not all(v.endswith("%") for v in read[2])
     picked = table.best_columns(question, read[0])
     return bool(picked) and not any(read[2][i].endswith("%") for i in picked)
 
