@@ -405,3 +405,20 @@ def test_the_number_of_a_thing_asked_is_read_from_the_row_that_counts_it():
     q = "Was there any change in the number of Lakeshore stores between Q2 of fiscal 2032 and fiscal 2031?"
     assert answering_row(q, [row], None, titles) is row
     assert answering_row("What was the number of Lakeshore employees in fiscal 2032?", [row], None, titles) is None
+
+
+def test_capital_expenditures_are_read_from_the_cash_flow_statements_purchases_row():
+    """A question says "capital expenditures" or "capex"; a cash flow statement prints "Purchases of
+    property and equipment" (or "... plant and equipment", "additions to ..."): one line item."""
+    from rag.answer import answering_row
+    from rag.answer.lookup import line_items
+    from rag.read.table import header_text
+
+    assert line_items("Purchases of property and equipment") == "capital expenditures"
+    assert line_items("What was the capex in 2031?") == "What was the capital expenditures in 2031?"
+    flows = header_text("Statements of cash flows (in millions)", ["Year ended December 31, 2031",
+                                                                     "Year ended December 31, 2030"])
+    buy = _row("a.md", "Purchases of property and equipment (442) (348)", flows, "c1", 1.0)
+    sell = _row("a.md", "Proceeds from sales of investments 1,210 980", flows, "c1", 2.0)
+    titles = {"c1": "Harbour Group plc annual report"}
+    assert answering_row("What were Harbour Group's capital expenditures in 2031?", [sell, buy], None, titles) is buy

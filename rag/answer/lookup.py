@@ -151,6 +151,14 @@ _LINE_ITEMS = (
                  "net revenue", "total revenues", "total revenue", "revenues", "sales", "turnover")),
     ("net income", ("net earnings", "net profit")),
     ("operating income", ("operating profit", "income from operations", "operating earnings")),
+    # a cash flow statement's name for what a question calls capital expenditures (added after the four
+    # above: Adobe's capex was answered with Best Buy's footnote on "capital expenditures")
+    ("capital expenditures", (
+        "purchases of property and equipment", "purchase of property and equipment",
+        "purchases of property, plant and equipment", "purchase of property, plant and equipment",
+        "payments for property, plant and equipment", "property, plant and equipment additions",
+        "property and equipment additions", "additions to property and equipment",
+        "additions to property, plant and equipment", "capex")),
 )
 _ITEM_NAMES = tuple(
     (canon, re.compile(r"(?<![\w-])(?<!cost of )(?<!comparable )(?:" + "|".join(re.escape(n) for n in names)
