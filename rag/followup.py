@@ -153,15 +153,20 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
             and _PERIOD.sub("", asked[-1]) == _PERIOD.sub("", asked[-2]) != asked[-1]:
         # the last two turns asked one figure for two periods ("... in 2023?", "And a year earlier?"):
         # "What drove the decrease?" asks about the change, which happened in the later of the two
-        previous = max(asked[-2:][::-1], key=lambda q: max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0))
+        previous = max(asked[-2:][::-1], key=_latest_year)
     return _references(body, previous, prev_answer)
+
+
+def _latest_year(question: str) -> int:
+    """The latest year a question names; 0 if none."""
+    return max(map(int, re.findall(r"(?:19|20)\d{2}", question)), default=0)
 
 
 def _year_back(earlier: str, later: str) -> bool:
     """Whether `later` asks what `earlier` asked, a year before ("... in the fourth quarter of 2021?"
     after "... in the fourth quarter of 2022?")."""
-    years = [max(map(int, re.findall(r"(?:19|20)\d{2}", q)), default=0) for q in (earlier, later)]
-    return _PERIOD.sub("", earlier) == _PERIOD.sub("", later) and years[0] > 0 and years[1] == years[0] - 1
+    year = _latest_year(earlier)
+    return _PERIOD.sub("", earlier) == _PERIOD.sub("", later) and year > 0 and _latest_year(later) == year - 1
 
 
 def _no_years(period: str) -> str:

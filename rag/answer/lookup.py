@@ -46,6 +46,7 @@ _CHANGE_WORDS = frozenset(terms.content_terms(
     # and a word that asks for a count: "the number of stores" is what "How many stores" asks
     "number"))
 _FISCAL_YEAR = re.compile(r"fy\d{2,4}")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 _FIGURE = re.compile(r"(?<![\w/-])\(?[$€£]?\d[\d,.]*\)?%?(?![\w/-])(?<!\b(?:19|20)\d\d)")  # not a year
 
@@ -202,11 +203,10 @@ def period_words(question: str) -> list[str]:
     if not (p["years"] or p["months"]):
         return []
     words = re.findall(r"\w[\w'-]*", question)
-    year = re.compile(r"(?:19|20)\d\d")
-    return [w for i, w in enumerate(words) if year.fullmatch(w) or _FISCAL_YEAR.fullmatch(w.lower())
+    return [w for i, w in enumerate(words) if _YEAR.fullmatch(w) or _FISCAL_YEAR.fullmatch(w.lower())
             or set(terms.content_terms(w)) & _PERIOD_WORDS
             or re.fullmatch(r"\d{1,2}", w) and i + 1 < len(words)  # a day, "13 weeks"
-            and (year.fullmatch(words[i + 1]) or set(terms.content_terms(words[i + 1])) & _PERIOD_WORDS)]
+            and (_YEAR.fullmatch(words[i + 1]) or set(terms.content_terms(words[i + 1])) & _PERIOD_WORDS)]
 
 
 def match_row(question: str, span, idf=None, title: str = "", any_period: bool = False) -> RowMatch | None:

@@ -116,7 +116,8 @@ def component_questions(question: str) -> tuple[tuple[str, ...], ...]:
     names = [n for n in sorted(figure_names(question), key=question.find)
              if not {w.lower() for w in terms.words(n)} & own]
     of = f" of {' '.join(names)}" if names else ""  # ("Marina Ropeworks" is read as two names)
-    when = f" for {' '.join(period_words(question))}" if period_words(question) else ""
+    period = period_words(question)
+    when = f" for {' '.join(period)}" if period else ""
     return tuple(tuple(f"What was the {name}{of}{when}?" for name in item) for item in items)
 
 
@@ -137,12 +138,13 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
         for asked in names:
             ms = [m for m in row_matches(asked, list(ranked), idf, titles, any_period=True)
                   if m.coverage >= MIN_COVERAGE and m.score > 0 and _amount(m.scored.span, asked)
-                  and not (item in _BALANCES and _CASH_FLOWS.search(table.parse_header(m.scored.span.header).context))]
+                  and not (item in _BALANCES and _in_cash_flows(m.scored.span))]
             if ms:  # those named as well as the best ("Total current assets" is not the liabilities' row)
                 per_item.append([m for m in ms if m.score >= ms[0].score - 1e-9])
                 break
     if len(per_item) < 2:
         return []
+
     def standing(t: tuple[str, str]) -> tuple[int, int]:  # items the table holds, how well their columns fit
         held = [max((m.fit for m in ms if _table(m.scored) == t), default=None) for ms in per_item]
         return sum(h is not None for h in held), sum(h for h in held if h is not None)
@@ -170,6 +172,10 @@ def _amount(span, question: str) -> bool:
         return not all(v.endswith("%") for v in read[2])
     picked = table.best_columns(question, read[0])
     return bool(picked) and not any(read[2][i].endswith("%") for i in picked)
+
+
+def _in_cash_flows(span) -> bool:
+    return _CASH_FLOWS.search(table.parse_header(span.header).context) is not None
 
 
 def _table(s: Scored) -> tuple[str, str]:
