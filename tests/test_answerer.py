@@ -266,6 +266,29 @@ def test_a_sentence_that_leans_on_the_one_before_opens_the_answer_with_it(tmp_pa
     assert not ans.abstained and "two and three days" in _opening(ans) and "copper" not in _opening(ans), ans.text
 
 
+CANALS = """Canals of the Vell valley
+
+In 1761 the Marrow family dug the Halden Cut from the coal pits to the river wharf at Ostby.
+This was the first canal in the valley built without a natural stream to follow.
+The Halden Cut carried coal barges until the railway reached Ostby in 1840.
+"""
+
+
+def test_a_which_question_answered_by_this_was_opens_with_what_this_points_back_to(tmp_path, embedder):
+    """"This was the first canal ..." holds every word of "Which was the first canal ...?" but not the
+    answer: what "This" points back to, the Halden Cut, is named in the sentence before. The answer opens
+    with both; a question the sentence answers by itself ("When ...?") gets no sentence before it."""
+    a = _assistant(tmp_path, embedder, {"canals.txt": CANALS, "orchard.txt": ORCHARD, "lighthouse.txt": LIGHTHOUSE})
+    ans = a.ask("Which was the first canal in the valley built without a natural stream to follow?")
+    assert not ans.abstained, ans.text
+    first = _opening(ans)
+    assert "Halden Cut" in first and "This was the first canal" in first, ans.text
+    assert ans.text.startswith(first + " [1][2]"), ans.text
+
+    ans = a.ask("Until when did the Halden Cut carry coal barges?")
+    assert not ans.abstained and "1840" in _opening(ans) and "1761" not in _opening(ans), ans.text
+
+
 GRAIN = """Grain exports
 
 The Tarrow cooperative ships wheat, barley and oats from its river port at Brenford.

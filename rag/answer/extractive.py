@@ -84,7 +84,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     chosen = bridge(select(statements, model), statements, titles, asked)
     said = lead_ins(chosen, ranked)
     best = said[0]
-    opening = lead_passage(best, ranked, frozenset(terms.content_terms(asked)))
+    opening = lead_passage(best, ranked, frozenset(terms.content_terms(asked)), asked)
     said = opening + [s for s in said[1:] if all(s is not o for o in opening)]
     # the passage of the sentence that answers leads the hits, before one an opening pair borrows from
     ans = compose(asked, said, _cited_first(hits, [best] + said), model.differ_overlap, titles, len(opening))
