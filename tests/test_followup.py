@@ -145,6 +145,19 @@ def test_without_a_rule_the_previous_question_stays_beside_the_follow_up():
     assert "Harbour revenue" in out and out.startswith("Why")
 
 
+def test_that_standing_for_what_was_said_gets_the_topic_and_that_before_a_noun_does_not():
+    """"How was that measured?": "that" is what the last answer said, so its topic goes beside it;
+    "on that quay": the follow-up names what it asks about and is searched by its own words."""
+    previous = "How much faster is the Kelmore crane than the old one?"
+    for pointing in ("How was that measured?", "What did that make possible?", "Is that true?",
+                     "Why wasn't that enough?"):
+        assert "Kelmore crane" in standalone(pointing, previous), pointing
+    for naming in ("How long does unloading a ship at that quay take?", "What causes those delays?"):
+        assert standalone(naming, previous) == naming
+    # a comparison is about its subject, not what it is compared with
+    assert standalone("How big is it?", previous) == "How big is the Kelmore crane?"
+
+
 # -- end to end ---------------------------------------------------------------------------------
 FILING = """Harbour Group quarterly report
 

@@ -282,3 +282,30 @@ def test_a_change_asked_within_one_period_is_read_against_the_same_period_a_year
     # a level asked is read alone
     assert figure("What were research and development expenses in the second quarter of 2031?", header, row) == \
         "Research and development expenses: 2,648 million, for the three months ended July 2, 2031"
+
+
+def test_a_change_in_a_table_with_no_currency_takes_the_documents_for_amounts_only():
+    """A "(MILLIONS)" table names no currency: the change of an amount is said in the sign the
+    document prints elsewhere (`currency`), a share count's is not, and with no sign given none is guessed."""
+    cols = ["Three Months Ended July 2, 2031", "Three Months Ended July 3, 2030"]
+    header = header_text("Costs and expenses (MILLIONS)", cols)
+    asked = "How much did research and development expenses decrease in the second quarter of 2031?"
+    row = "Research and development expenses 2,648 2,815"
+    assert figure(asked, header, row, currency="$").endswith("(a change of -$167 million, -5.9%, from the earlier period)")
+    assert figure(asked, header, row).endswith("(a change of -167 million, -5.9%, from the earlier period)")
+    shares = figure("How much did weighted-average shares outstanding decrease in the second quarter of 2031?",
+                    header, "Weighted-average shares outstanding 5,650 5,700", currency="$")
+    assert shares.endswith("(a change of -50 million, -0.9%, from the earlier period)"), shares
+
+
+def test_a_documents_currency_is_the_one_sign_its_retrieved_passages_print():
+    from rag.answer.compose import _currency
+    from rag.types import Hit
+
+    def hit(source, text):
+        return Hit(source, 0, len(text), text, 1.0)
+
+    hits = (hit("a.pdf", "lower spending of $190 million on programs"), hit("a.pdf", "Revenues 2,648 2,815"),
+            hit("b.pdf", "sales of €40 million"), hit("c.pdf", "$5 million and £3 million"))
+    assert _currency("a.pdf", hits) == "$" and _currency("b.pdf", hits) == "€"
+    assert _currency("c.pdf", hits) == "" and _currency("d.pdf", hits) == ""  # two signs; no passage

@@ -159,7 +159,8 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
         # others after it in document order
         chosen = chosen[:opening] + sorted(chosen[opening:], key=lambda c: c.span.start)
     cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
-    said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, ""))) for s in chosen]
+    said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, "")),
+                       _currency(s.span.source, hits)) for s in chosen]
     when = _dated(chosen[0].span) if chosen else _WHEN
     if said and not conflict and asks_figure(question) and not when.search(" ".join(said[:opening])):
         # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a product's sales) says
@@ -190,13 +191,23 @@ def citation(n: int, span: Span, score: float) -> Citation:
     return Citation.of(n, span, score, table.readable(span.header))
 
 
-def _statement(question: str, span: Span, year_end: str = "") -> str:
+def _currency(source: str, hits) -> str:
+    """The one currency sign a document's retrieved passages print before amounts ("$190 million"); ""
+    when they print none, or several."""
+    signs = {m for h in hits if h.source == source for m in _SIGNED.findall(h.text)}
+    return signs.pop() if len(signs) == 1 else ""
+
+
+_SIGNED = re.compile(r"([$€£])\s?\d")
+
+
+def _statement(question: str, span: Span, year_end: str = "", currency: str = "") -> str:
     """What the answer says for a citation: the sentence itself; for a table row, the figure in the
     column the question's period picks, with its unit and period, else every figure beside its
     column's label (a bare row of numbers says nothing)."""
     if not span.header or span.kind != "table_row":
         return span.text
-    return table.figure(question, span.header, span.text, year_end) or table.labelled(span.header, span.text)
+    return table.figure(question, span.header, span.text, year_end, currency) or table.labelled(span.header, span.text)
 
 
 def _title(c: Citation) -> str:

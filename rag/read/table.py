@@ -330,12 +330,18 @@ def column_fits(question: str, columns, terms: dict | None = None) -> list[int]:
     return scores
 
 
-def figure(question: str, header: str, row: str, year_end: str = "") -> str | None:
+# Line items that are amounts of money (a share count or a headcount in the same "(MILLIONS)" table is not).
+_MONEY_ITEM = re.compile(r"\b(?:revenues?|sales|income|earnings|expenses?|costs?|profits?|losses|ebitd?a?r?|cash|"
+                         r"debt|borrowings|assets|liabilities|equity|spending|expenditures?|dividends|capex)\b", re.I)
+
+
+def figure(question: str, header: str, row: str, year_end: str = "", currency: str = "") -> str | None:
     """One cell of a row as a sentence, in the column the question's period picks:
     "Revenue: $9,583 (in millions) for the three months ended July 29, 2023". The value is quoted as
     printed; None when the row cannot be read as cells or the question names no column. year_end:
     the document's fiscal year end ("June 30", `year_end_of` its title), which a bare year column
-    states ("for the fiscal year ended June 30, 2022", not "in 2022")."""
+    states ("for the fiscal year ended June 30, 2022", not "in 2022"). currency: the sign the document
+    prints before its amounts elsewhere, for a change of an amount its table gives no currency for."""
     read = cells(header, row)
     if read is None:
         return None
@@ -353,8 +359,11 @@ def figure(question: str, header: str, row: str, year_end: str = "") -> str | No
         f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row + _rounded(vals[i], unit_of_row)}, "
         f"{_period_phrase(columns[i])}" for i in picked)
     if len(picked) == 2 and _ASKS_CHANGE.search(question):
-        # a table in dollars whose cells print no sign ("(MILLIONS OF DOLLARS)") states its change in them
-        money = "$" if unit_of_row and re.search(r"\$|\bdollars?\b|\bUSD\b", context, re.I) else ""
+        # a table in dollars whose cells print no sign ("(MILLIONS OF DOLLARS)") states its change in them;
+        # so does one that names no currency ("(MILLIONS)") in a document that prints one ("$190 million").
+        # Conversations tune half: fact first 0.648 -> 0.670 (Pfizer's R&D change "$167 million" either half)
+        money = "$" if unit_of_row and re.search(r"\$|\bdollars?\b|\bUSD\b", context, re.I) else \
+            currency if unit_of_row and _MONEY_ITEM.search(label) else ""
         said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), unit_of_row, money)
     return said
 
