@@ -316,3 +316,48 @@ def test_a_question_asking_for_a_share_gets_first_the_sentence_that_states_one(t
     assert shares_first(question, far)[0] is year  # only the best REACH are looked at
     assert asks_share("What percentage of patients recovered?") and not asks_share("What was the share price?")
     assert a.ask(question).citations[0].quote.startswith("Wheat makes up 62%")
+
+
+HALDEN = """Halden Cut
+
+The Halden Cut is a narrow canal dug by the Marrow family to carry coal from the pits to Ostby.
+It opened to barges in 1761 and was closed to traffic in 1840.
+"""
+BRENFORD = """Brenford Navigation
+
+The Brenford Navigation is a river canal built by a company of wool merchants.
+Its locks were finished and the first boats passed through them in 1794.
+"""
+
+
+def test_a_question_naming_two_documents_quotes_each(tmp_path, embedder):
+    """"Which opened first, the Halden Cut or the Brenford Navigation?" is about both documents it
+    names by their titles: the answer quotes each, though a sentence about one shares only half the
+    question's words. A question naming one is answered from that one."""
+    a = _assistant(tmp_path, embedder, {"halden.txt": HALDEN, "brenford.txt": BRENFORD,
+                                        "orchard.txt": ORCHARD, "lighthouse.txt": LIGHTHOUSE})
+    ans = a.ask("Which opened first, the Halden Cut or the Brenford Navigation?")
+    assert not ans.abstained, ans.text
+    assert {c.source for c in ans.citations} >= {"halden.txt", "brenford.txt"}, ans.text
+    ans = a.ask("When did the Halden Cut open to barges?")
+    assert {c.source for c in ans.citations} == {"halden.txt"}, ans.text
+
+
+MARROW = """Edith Marrow
+
+Edith Marrow (born 17 September 1942) is an engineer who designed the lock gates of the Halden Cut.
+She later taught hydraulics at the college in Ostby.
+"""
+SEPTEMBER = """September
+
+September is a film about a harvest festival in a river town, shot over one autumn.
+"""
+
+
+def test_a_date_does_not_name_a_document_titled_with_its_month(tmp_path, embedder):
+    """"(born 17 September 1942)" names no document titled "September": the answer does not go on
+    to a film about a harvest festival (`compose.bridge` adds a document the first sentence names)."""
+    a = _assistant(tmp_path, embedder, {"marrow.txt": MARROW, "september.txt": SEPTEMBER, "orchard.txt": ORCHARD})
+    ans = a.ask("What did Edith Marrow design?")
+    assert not ans.abstained and "lock gates" in ans.text, ans.text
+    assert {c.source for c in ans.citations} == {"marrow.txt"}, ans.text

@@ -13,7 +13,7 @@ from ..followup import Resolved, resolve
 from ..retrieve import Candidate
 from ..types import Answer
 from .causes import causes_first, said_cause
-from .compose import bridge, compose, lead_ins, select
+from .compose import bridge, compose, each_named, lead_ins, select
 from .continuation import lead_passage
 from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
@@ -81,7 +81,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
         return declined
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
-    chosen = bridge(select(statements, model), statements, titles, asked)
+    chosen = each_named(bridge(select(statements, model), statements, titles, asked), statements, titles, asked)
     said = lead_ins(chosen, ranked)
     best = said[0]
     opening = lead_passage(best, ranked, frozenset(terms.content_terms(asked)), asked)
