@@ -289,6 +289,23 @@ def test_a_which_question_answered_by_this_was_opens_with_what_this_points_back_
     assert not ans.abstained and "1840" in _opening(ans) and "1761" not in _opening(ans), ans.text
 
 
+KEEPERS = """Keepers of the Ostby light
+
+Agnes Rill kept the Ostby light for thirty years after her father retired.
+As the last keeper before the lamp was electrified, she wrote a logbook of every storm from 1901 to 1931.
+The logbook is kept in the harbour museum.
+"""
+
+
+def test_a_who_question_answered_by_she_opens_with_who_she_is(tmp_path, embedder):
+    """"..., she wrote a logbook of every storm" answers "Who wrote a logbook of every storm?" but does
+    not say who: the sentence before names her, and the answer opens with both."""
+    a = _assistant(tmp_path, embedder, {"keepers.txt": KEEPERS, "orchard.txt": ORCHARD, "lighthouse.txt": LIGHTHOUSE})
+    ans = a.ask("Who wrote a logbook of every storm from 1901 to 1931?")
+    assert not ans.abstained, ans.text
+    assert "Agnes Rill" in _opening(ans) and "logbook" in _opening(ans), ans.text
+
+
 GRAIN = """Grain exports
 
 The Tarrow cooperative ships wheat, barley and oats from its river port at Brenford.
