@@ -154,7 +154,31 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
         # the last two turns asked one figure for two periods ("... in 2023?", "And a year earlier?"):
         # "What drove the decrease?" asks about the change, which happened in the later of the two
         previous = max(asked[-2:][::-1], key=_latest_year)
+    moved = _period_moved(body, previous)
+    if moved is not None:  # "What was it in the previous quarter?"
+        body, previous = moved
     return _references(body, previous, prev_answer)
+
+
+def _period_moved(body: str, previous: str) -> tuple[str, str] | None:
+    """A follow-up that points back to the previous figure and names a period relative to its period
+    ("What was it in the previous quarter?", "And what was that a year earlier?"): the follow-up less
+    that phrase, and the previous question with its period moved so. None otherwise, and for a
+    question about a change, a cause or a comparison ("What drove the increase over the prior year?"
+    compares two periods; it moves none). Written from the issue's cases, not the set's: no turn of the
+    conversations tune half asks so (none changed)."""
+    if not re.search(r"\b(?:it|that|this|they)\b", body, re.I) or _CHANGE.search(body) or _REASON.search(body) \
+            or _EXPLAINS.search(body) or re.search(r"\b(?:compar\w*|than|versus|vs)\b", body, re.I):
+        return None
+    for rx, op in _RELATIVE:
+        m = rx.search(body)
+        if m:
+            shifted = _shift_period(previous, op)
+            if shifted is None:
+                return None
+            before = re.sub(r"\s*\b(?:in|for|during|over|of)\s*$", "", body[:m.start()], flags=re.I).rstrip()
+            return before + body[m.end():], shifted
+    return None
 
 
 def _latest_year(question: str) -> int:
@@ -481,12 +505,22 @@ def _references(body: str, previous: str, prev_answer: str) -> str:
         if w in ("it", "they", "them") and topic:
             return (topic if w == "it" else plural) + (noun or "")
         if w in ("its", "their") and topic:  # "What drove its growth?": the growth of the topic
-            return f"the{noun} of {_strip_article(topic if w == 'its' else plural)}" if noun else f"{topic}'s"
+            if not noun:
+                return f"{topic}'s"
+            rest = ""
+            if len(noun.split()) > 1 and re.search(r"\b(?:do|does|did)\b", m.string[:m.start()], re.I) \
+                    and not m.string[m.end():].strip(" ?.!"):
+                # "How did its share price react?": after do/does/did the last word is the verb
+                noun, rest = noun.rsplit(" ", 1)
+                rest = " " + rest
+            return f"the{noun} of {_strip_article(topic if w == 'its' else plural)}{rest}"
         return m.group(0)
 
     if not change:
-        out = re.sub(r"\b(he|she|him|his|her|it|its|they|them|their)\b(\s+(?!(?:the|a|an|to|in|on|of|for|with|at|by)\b)"
-                     r"[a-z][\w-]*)?", sub, out, count=1, flags=re.I)
+        # a pronoun and the noun phrase after it, up to three words ("What are its main parts?" had read
+        # "What are the main of ... parts?"; conversations tune half: no turn changed)
+        out = re.sub(rf"\b(he|she|him|his|her|it|its|they|them|their)\b((?:\s+(?!{_NOT_NOUN}\b)[a-z][\w-]*){{1,3}})?",
+                     sub, out, count=1, flags=re.I)
         if out == body[:1].upper() + body[1:] and re.search(r"\b(?:this|that|these|those)\b", out, re.I):
             if not _points_back(out):
                 return out  # "on that dataset", "those symptoms": the question names what it asks about
@@ -495,6 +529,10 @@ def _references(body: str, previous: str, prev_answer: str) -> str:
     if out.rstrip(" ?") == (body[:1].upper() + body[1:]).rstrip(" ?"):  # no rule fits: the topic beside it
         return f"{out.rstrip(' ?')}? ({previous.rstrip(' ?')})"
     return out
+
+
+# Words that end the noun phrase after a pronoun.
+_NOT_NOUN = r"(?:the|a|an|to|in|on|of|for|with|at|by|from|during|over|since|than|and|or|compared|versus|vs)"
 
 
 def _points_back(question: str) -> bool:
@@ -508,12 +546,16 @@ def _points_back(question: str) -> bool:
         if w not in ("this", "that", "these", "those"):
             continue
         before, after = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
-        if not after or _participle(after) and after not in terms.STOP or after in ("the", "a", "an", "enough", "so", "too", "much", "all", "one") \
+        if not after or _participle(after) and after not in terms.STOP or after in _SAID or after in ("the", "a", "an", "enough", "so", "too", "much", "all", "one") \
                 or before in _DO_MODAL or before in _COPULA and i + 2 == len(words):
             return True
     return False
 
 
+# Nouns that name something said, not a thing of their own: "Is this figure adjusted?" asks about the
+# figure the last answer gave. (Conversations tune half: no turn changed.)
+_SAID = frozenset("figure figures number numbers amount amounts value values result results estimate estimates "
+                  "finding findings claim statement data one ones".split())
 _DO_MODAL = frozenset("do does did don't doesn't didn't will would can could should might may".split())
 _COPULA = frozenset("is are was were isn't aren't wasn't weren't".split())
 

@@ -299,3 +299,23 @@ def test_a_cause_the_quoted_sentence_states_itself_is_said_again_when_asked_for(
     assert first_sentence(first).startswith("Operating profit of the freight segment was $9 million"), first.text
     why = ferries.ask("What caused the decline?", history=[(first.question, first.text)])
     assert not why.abstained and "fewer sailings to the northern islands" in first_sentence(why), why.text
+
+
+def test_a_pronoun_with_a_relative_period_asks_the_previous_figure_in_that_period():
+    assert standalone("What was it in the previous quarter?", REVENUE) == \
+        "What was Harbour revenue for the three months ended March 31, 2024?"
+    assert standalone("What was it for the first half?", REVENUE) == \
+        "What was Harbour revenue for the six months ended June 30, 2024?"
+    # a comparison with the prior year moves no period
+    assert "June 30, 2024" in standalone("What drove the increase over the prior year?", REVENUE)
+
+
+def test_its_takes_the_whole_noun_phrase_after_it():
+    previous = "Who invented the Kelmore steam pump?"
+    assert standalone("What are its main parts?", previous) == "What are the main parts of Kelmore steam pump?"
+    assert standalone("How did its sales grow?", previous) == "How did the sales of Kelmore steam pump grow?"
+    assert standalone("What drove its growth?", previous) == "What drove the growth of Kelmore steam pump?"
+
+
+def test_this_figure_points_back_to_the_last_answer():
+    assert "Harbour revenue" in standalone("Is this figure adjusted?", REVENUE)
