@@ -807,3 +807,28 @@ def test_a_lead_in_that_gives_the_unit_names_the_table_set_a_little_below_it():
     assert header.context.startswith("Net sales information is as follows (in millions):"), header.context
     assert "subscriptions" not in header.context
     assert [" ".join(c.split()) for c in header.columns] == [f"Year Ended December 31, {y}" for y in (2029, 2030, 2031)]
+
+
+def test_a_date_set_left_of_right_aligned_figures_labels_their_column():
+    """"June 30, 2022" set on the unit line's row and ending inside its column of right-aligned figures,
+    its centre left of them (an earnings release's net debt table): it labels that column, not the
+    table, and the next column keeps its own date."""
+    def draw(c):
+        c.setFont("Helvetica-Bold", 10)
+        c.drawString(41, 700, "Reconciliation of net debt")
+        c.setFont("Helvetica", 9)
+        c.drawString(41, 684, "($ million)")
+        c.drawString(412, 684, "June 30, 2031")
+        c.drawString(495, 684, "June 30, 2032")
+        y = 668
+        for label, a, b in [("Cash and cash equivalents", "(775)", "(689)"), ("Short-term debt", "136", "80"),
+                            ("Long-term debt excluding current portion", "6,340", "6,653"), ("Net debt", "5,715", "6,057")]:
+            c.drawString(41, y, label)
+            c.drawRightString(474, y, a)
+            c.drawRightString(557, y, b)
+            y -= 14
+
+    rows = _table_rows(_read(_pdf(draw), "netdebt.pdf", "x")[0])
+    header = parse_header(rows["Long-term debt excluding current portion 6,340 6,653"].header)
+    assert [" ".join(c.split()) for c in header.columns] == ["June 30, 2031", "June 30, 2032"], header
+    assert "net debt" in header.context and "2031" not in header.context

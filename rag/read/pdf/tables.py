@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from ..table import CURRENCY, header_text, unit_of
+from ..table import CURRENCY, header_text, period_terms, unit_of
 from .constants import _CAPTION, _TERMINAL
 from .rows import _Row, _near
 
@@ -161,13 +161,19 @@ def _header(head: list[_Row], cols: list[tuple[float, float]]) -> tuple[str, lis
     left = cols[0][0]
     labels: list[list[str]] = [[] for _ in cols]
     context: list[str] = []
+    centres = [(a + b) / 2 for a, b in cols]
+    step = statistics.median([b - a for a, b in zip(centres, centres[1:])] or [0.0])
     for r in head:
         cells = [(x0, x1, c) for (x0, x1), c in zip(r.spans(), r.cells())]
         # over the figures: centred over them, or, in stacked column labels, reaching an em into the first
         # column (a label wider than the right-aligned figures under it: "Total Stores at" over "908"; a
-        # title on one line that runs on over the figures names the table)
+        # title on one line that runs on over the figures names the table); or a date reaching into the
+        # first column from less than a column's step to its left ("June 30, 2022" over "6,340", whose
+        # centre lies left of the figures: it had gone to the context, and the next column's date
+        # labelled both)
         over = [(x0, x1, c) for x0, x1, c in cells
-                if (x0 + x1) / 2 >= left - r.size or r.stacked and x1 >= left + r.size]
+                if (x0 + x1) / 2 >= left - r.size or r.stacked and x1 >= left + r.size
+                or x1 >= left + r.size and x0 >= left - step and period_terms(c)["years"]]
         # one wide cell over the figures is a centred title, not a column label
         wide = len(over) == 1 and len(cols) > 1 and over[0][1] - over[0][0] > 0.5 * (cols[-1][1] - left)
         if not over or wide:
@@ -177,8 +183,6 @@ def _header(head: list[_Row], cols: list[tuple[float, float]]) -> tuple[str, lis
         over = [p for cell in over for p in _split_over(cell, r, cols)]
         # each column takes the label of the nearest cell over it, so that a cell centred over a group
         # of columns labels them all; a column far from every cell of the row gets nothing from it
-        centres = [(a + b) / 2 for a, b in cols]
-        step = statistics.median([b - a for a, b in zip(centres, centres[1:])] or [0.0])
         reach = max(3 * r.size, step)
         nearest = []
         for c in centres:
