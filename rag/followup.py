@@ -546,7 +546,7 @@ def _points_back(question: str) -> bool:
         if w not in ("this", "that", "these", "those"):
             continue
         before, after = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
-        if not after or _participle(after) and after not in terms.STOP or after in _SAID or after in ("the", "a", "an", "enough", "so", "too", "much", "all", "one") \
+        if not after or after in _SAID or after in _POINTING or _participle(after) and after not in terms.STOP \
                 or before in _DO_MODAL or before in _COPULA and i + 2 == len(words):
             return True
     return False
@@ -556,6 +556,7 @@ def _points_back(question: str) -> bool:
 # figure the last answer gave. (Conversations tune half: no turn changed.)
 _SAID = frozenset("figure figures number numbers amount amounts value values result results estimate estimates "
                   "finding findings claim statement data one ones".split())
+_POINTING = frozenset("the a an enough so too much all".split())  # "Was that the reason?", "Why wasn't that enough?"
 _DO_MODAL = frozenset("do does did don't doesn't didn't will would can could should might may".split())
 _COPULA = frozenset("is are was were isn't aren't wasn't weren't".split())
 

@@ -104,7 +104,8 @@ def _doc_name(title: str) -> str:
     return "" if name.lower() in _CALENDAR else name
 
 
-def each_named(chosen: list[Scored], ranked: Sequence[Scored], titles: Mapping[str, str], question: str) -> list[Scored]:
+def each_named(chosen: list[Scored], ranked: Sequence[Scored], titles: Mapping[str, str],
+               question: str) -> list[Scored]:
     """A question that names two or more documents of the pool by their titles ("Were Scott Derrickson
     and Ed Wood of the same nationality?", "Which opened first, the Halden Cut or the Marrow Canal?")
     asks about each: the best-ranked sentence of each named document the answer does not quote yet
