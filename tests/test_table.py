@@ -299,7 +299,7 @@ def test_a_change_in_a_table_with_no_currency_takes_the_documents_for_amounts_on
 
 
 def test_a_documents_currency_is_the_one_sign_its_retrieved_passages_print():
-    from rag.answer.compose import _currency
+    from rag.answer.compose import _currencies
     from rag.types import Hit
 
     def hit(source, text):
@@ -307,5 +307,6 @@ def test_a_documents_currency_is_the_one_sign_its_retrieved_passages_print():
 
     hits = (hit("a.pdf", "lower spending of $190 million on programs"), hit("a.pdf", "Revenues 2,648 2,815"),
             hit("b.pdf", "sales of €40 million"), hit("c.pdf", "$5 million and £3 million"))
-    assert _currency("a.pdf", hits) == "$" and _currency("b.pdf", hits) == "€"
-    assert _currency("c.pdf", hits) == "" and _currency("d.pdf", hits) == ""  # two signs; no passage
+    currency = _currencies(hits)
+    assert currency.get("a.pdf") == "$" and currency.get("b.pdf") == "€"
+    assert "c.pdf" not in currency and "d.pdf" not in currency  # two signs; no passage

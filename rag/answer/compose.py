@@ -204,8 +204,9 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
         # others after it in document order
         chosen = chosen[:opening] + sorted(chosen[opening:], key=lambda c: c.span.start)
     cites = [citation(n, s.span, s.prob) for n, s in enumerate(chosen, 1)]
+    currency = _currencies(hits)
     said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, "")),
-                       _currency(s.span.source, hits)) for s in chosen]
+                       currency.get(s.span.source, "")) for s in chosen]
     when = _dated(chosen[0].span) if chosen else _WHEN
     if said and not conflict and asks_figure(question) and not when.search(" ".join(said[:opening])):
         # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a product's sales) says
@@ -236,11 +237,13 @@ def citation(n: int, span: Span, score: float) -> Citation:
     return Citation.of(n, span, score, table.readable(span.header))
 
 
-def _currency(source: str, hits) -> str:
-    """The one currency sign a document's retrieved passages print before amounts ("$190 million"); ""
-    when they print none, or several."""
-    signs = {m for h in hits if h.source == source for m in _SIGNED.findall(h.text)}
-    return signs.pop() if len(signs) == 1 else ""
+def _currencies(hits) -> dict[str, str]:
+    """Source -> the one currency sign its retrieved passages print before amounts ("$190 million");
+    a source whose passages print none, or several, is left out."""
+    signs: dict[str, set[str]] = {}
+    for h in hits:
+        signs.setdefault(h.source, set()).update(_SIGNED.findall(h.text))
+    return {src: next(iter(found)) for src, found in signs.items() if len(found) == 1}
 
 
 _SIGNED = re.compile(r"([$€£])\s?\d")
