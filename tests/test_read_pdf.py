@@ -832,3 +832,65 @@ def test_a_date_set_left_of_right_aligned_figures_labels_their_column():
     header = parse_header(rows["Long-term debt excluding current portion 6,340 6,653"].header)
     assert [" ".join(c.split()) for c in header.columns] == ["June 30, 2031", "June 30, 2032"], header
     assert "net debt" in header.context and "2031" not in header.context
+
+
+def test_two_line_column_labels_centred_on_one_line_labels_beside_them_label_their_columns():
+    """"Cargo" over "Handling" centred on the line of "Ferries" and "Total", as an earnings release sets its
+    segment columns, drawn left to right in one text object: PDFium gives "($ million) Ferries Cargo",
+    "Handling Total Ferries Cargo", "Handling Total", lines that step from one baseline to another. Each
+    cell is read on its own line, so each column gets its whole label under its period."""
+    def draw(c):
+        c.setFont("Helvetica-Bold", 10)
+        c.drawString(41, 720, "Net sales by segment")
+        c.setFont("Helvetica", 8)
+        c.drawString(220, 700, "Three Months Ended June 30")
+        c.drawString(400, 700, "Twelve Months Ended June 30")
+        t = c.beginText()
+        t.setFont("Helvetica", 8)
+        for x, dy, label in [(41, -6, "($ million)"), (186, 0, "Ferries"), (250, 4, "Cargo"), (240, -4, "Handling"),
+                             (310, 0, "Total"), (366, 0, "Ferries"), (433, 4, "Cargo"), (423, -4, "Handling"),
+                             (493, 0, "Total")]:
+            t.setTextOrigin(x, 680 + dy)
+            t.textOut(label)
+        c.drawText(t)
+        _figure_rows(c, 660, (225, 286, 346, 409, 469, 529),
+                     [("Net sales 2032", "2,777", "897", "3,673", "11,154", "3,540", "14,694"),
+                      ("Net sales 2031", "2,967", "942", "3,909", "11,151", "3,393", "14,544")])
+
+    rows = _table_rows(_read(_pdf(draw), "segments.pdf", "x")[0])
+    header = parse_header(rows["Net sales 2031 2,967 942 3,909 11,151 3,393 14,544"].header)
+    assert [" ".join(c.split()) for c in header.columns] == [
+        f"{period} Months Ended June 30 {segment}" for period in ("Three", "Twelve")
+        for segment in ("Ferries", "Cargo Handling", "Total")]
+
+
+def test_column_labels_set_further_above_an_openly_spaced_table_still_label_it():
+    """A release's tables of one layout, one under the other, some with their labels 3.3 font sizes over
+    the first figures where the rows below step 1.4 to 2 font sizes: the labels are the table's header, as
+    in the tables set closer, and the title that names the quarter is its context."""
+    def draw(c):
+        c.setFont("Helvetica", 7.2)
+        y = 740
+        for quarter, gap in (("THIRD QUARTER", 18.2), ("FOURTH QUARTER", 23.6)):
+            c.drawString(50, y, f"(Dollars in Millions) {quarter}")
+            c.drawString(381, y - 11, "Percent Change")
+            for x, label in ((260, "2032"), (310, "2031"), (360, "Total"), (419, "Operations"), (466, "Currency")):
+                c.drawRightString(x, y - 22, label)
+            c.drawString(50, y - 32, "Sales to customers by region")
+            row_y = y - 32 - gap
+            for i, (label, *vals) in enumerate([("North", "10,794", "10,338", "4.4", "4.4", "—"),
+                                                ("South", "4,844", "4,833", "0.2", "16.1", "(15.9)"),
+                                                ("Worldwide", "19,996", "19,526", "2.4", "8.7", "(6.3)")]):
+                c.drawString(50, row_y, label)
+                for x, v in zip((270, 320, 370, 420, 470), vals):
+                    c.drawRightString(x, row_y, v)
+                row_y -= 14.8 if i != 1 else 10.2
+            y = row_y - 30
+
+    doc = _read(_pdf(draw), "sales.pdf", "x")[0]
+    headers = [parse_header(b.header) for b in doc.blocks if b.kind == "table_row"
+               and doc.text[b.start:b.end].startswith("Worldwide")]
+    assert len(headers) == 2
+    for h, quarter in zip(headers, ("THIRD QUARTER", "FOURTH QUARTER")):
+        assert quarter in h.context and "Sales to customers by region" in h.context, h
+        assert [" ".join(c.split()) for c in h.columns[:2]] == ["2032", "2031"], h

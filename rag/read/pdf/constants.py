@@ -24,6 +24,9 @@ SHORT = 1.5
 # Word gaps inside paragraph lines: median 0.32, 99th percentile 0.75, 0.34% at 1.0 or more; in table rows 46% are
 # 1.0 or more. A gap of CELL_GAP separates table cells (evidence for a table, never enough alone).
 CELL_GAP = 1.0
+# Two cells of one PDFium line whose baselines are this many font sizes apart or more are set on different lines
+# (stacked column labels centred on each other step by half a line; a superscript mark has no cell gap before it).
+STEP_EMS = 0.4
 # Line sizes (largest of three sampled characters) cluster at 9.0-9.1, 9.9-10.1, 10.8-11.0, 12.0: clusters at least
 # 0.7 apart, sizes within a cluster 0.2. Sizes within SIZE_TOL are one style.
 SIZE_TOL = 0.45

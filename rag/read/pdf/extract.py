@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass
 
 from ...errors import DocumentError
-from .constants import CELL_GAP, SIZE_TOL
+from .constants import CELL_GAP, SIZE_TOL, STEP_EMS
 
 PAGE_SEP = "\n\f\n"
 _BREAK = re.compile(r"\r\n|[\r\n\ufffe]")
@@ -178,6 +178,17 @@ def _measure(line: _Line, g: _Geo, i0: int) -> None:
                 spans.append((x_start, ra))
                 x_start = lb
     spans.append((x_start, boxes[-1][2]))
+    cuts = (0, *cells, len(text))
+    for a, b, c in zip(cuts, cuts[1:], cuts[2:]):
+        if _label(text[a:b]) and _label(text[b:c]) and _steps(g, i0 + len(text[:b].rstrip()) - 1, i0 + b, line.size):
+            # the next cell sits on another baseline: column labels of one and two lines centred on each
+            # other ("Flexibles" beside "Rigid" over "Packaging"), which PDFium reads left to right as one
+            # line. Split in `_page_lines`, so that `rows._restack` stacks each cell. Of the 5,660 table
+            # rows of the report and conversation PDFs, 48 read otherwise: an earnings release's segment
+            # tables and a 10-K's equity statement gain their column labels; a paper's GPU table, misread
+            # before, is misread otherwise (one tune conversation turn answered wrong is now declined).
+            line.wrap = b
+            return
     line.gaps, line.cells, line.spans = tuple(gaps), tuple(cells), tuple(spans)
     if cells and len(sizes) == 3 and sizes[2] > max(sizes[:2]) + SIZE_TOL and abs(sizes[0] - sizes[1]) <= SIZE_TOL \
             and samples[1] < cells[-1] <= samples[2]:
@@ -187,6 +198,23 @@ def _measure(line: _Line, g: _Geo, i0: int) -> None:
     lead = _LEAD_NUMBER.match(text)
     if lead:
         line.mark = _lead_mark(g, i0, lead.end(1), lead.end(), line.size)
+
+
+def _label(cell: str) -> bool:
+    """A cell that may be a column label: at most 3 words, with letters and no figure."""
+    return 0 < len(cell.split()) <= 3 and any(ch.isalpha() for ch in cell) and not any(ch.isdigit() for ch in cell)
+
+
+def _steps(g: _Geo, a: int, b: int, size: float) -> bool:
+    """Whether the characters a and b (PDFium indices) of one line are set in one font size on baselines
+    at least half a line apart (STEP_EMS font sizes)."""
+    raw, tp = g.raw, g.tp
+    ys = []
+    for i in (a, b):
+        if not raw.FPDFText_GetCharOrigin(tp, g.ci(i), g.ox, g.oy):
+            return False
+        ys.append(g.oy.value)
+    return abs(ys[0] - ys[1]) >= STEP_EMS * size and abs(g.size(g.ci(a)) - g.size(g.ci(b))) <= SIZE_TOL
 
 
 def _lead_mark(g: _Geo, i0: int, digits: int, after: int, size: float) -> int:
