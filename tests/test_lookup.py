@@ -422,3 +422,62 @@ def test_capital_expenditures_are_read_from_the_cash_flow_statements_purchases_r
     sell = _row("a.md", "Proceeds from sales of investments 1,210 980", flows, "c1", 2.0)
     titles = {"c1": "Harbour Group plc annual report"}
     assert answering_row("What were Harbour Group's capital expenditures in 2031?", [sell, buy], None, titles) is buy
+
+
+def test_a_basis_the_row_does_not_print_does_not_keep_it_from_answering():
+    """"... on a continuing-operations basis", "as recast for continuing operations", "(excluding ...)": a
+    release states the whole table on that basis in its prose, not in each row's label, so the row still
+    answers; and "R&D" is the row's "Research and development", what the company spent on it its expense."""
+    from rag.answer import answering_row
+    from rag.answer.lookup import label_query
+    from rag.read.table import header_text
+
+    sheet = header_text("Condensed statement of earnings (in millions)", ["Full Year 2031", "Full Year 2030"])
+    rnd = _row("a.md", "Research and development expense 3,485 3,210", sheet, "c1", 1.0)
+    sales = _row("a.md", "Sales to customers 20,894 19,840", sheet, "c1", 2.0)
+    titles = {"c1": "Harbour Group plc, Form 8-K"}
+    for q in ("How much did Harbour Group spend on R&D in 2031 on a continuing-operations basis?",
+              "What was Harbour Group's research and development expense in 2031, as recast for continuing operations?",
+              "What was Harbour Group's R&D expense in 2031 (continuing operations, excluding the ferry business)?"):
+        assert answering_row(q, [sales, rnd], None, titles) is rnd, q
+    # the basis's words are not searched for among the rows' labels; the abbreviation is, spelled out
+    assert label_query("How much did Harbour spend on R&D in 2031 on a continuing-operations basis?", titles={}) \
+        == "harbour spend research development"
+    # without the basis, an unasked word still counts against a row: "travel" is no word of this label
+    assert answering_row("What was Harbour Group's travel expense in 2031?", [rnd], None, titles) is None
+
+
+def test_a_label_that_ends_in_a_footnote_mark_still_answers():
+    """"Gross profit as a % of revenue (1) 23.2 % 22.1 %": the "(1)" is the label's footnote mark, not a
+    figure of a row whose cells were run together, so the row answers "gross profit rate"; a label that
+    holds a figure besides ("Revenue 12 (3)") is still taken for a misread row."""
+    from rag.answer import answering_row
+    from rag.read.table import header_text
+
+    sheet = header_text("Selected consolidated financial data", ["Three Months Ended July 29, 2032",
+                                                                  "Three Months Ended July 30, 2031"])
+    rate = _row("a.md", "Gross profit as a % of revenue (1) 23.2 % 22.1 %", sheet, "c1", 1.0)
+    titles = {"c1": "Lakeshore Outfitters quarterly report"}
+    q = "What was Lakeshore's gross profit rate in the three months ended July 29, 2032?"
+    assert answering_row(q, [rate], None, titles) is rate
+    misread = _row("a.md", "Gross profit rate 12 (3) 23.2 % 22.1 %", sheet, "c1", 1.0)
+    assert answering_row(q, [misread], None, titles) is None
+
+
+def test_a_question_that_names_no_segment_reads_the_companys_table_before_a_segments():
+    """A 10-Q prints "Gross profit as a % of revenue" in its consolidated table and in each segment's
+    ("Selected financial data for the Domestic segment"): a question that names no segment is answered
+    from the consolidated one whichever comes first, and one that names the segment from that segment's."""
+    from rag.answer import answering_row
+    from rag.read.table import header_text
+
+    columns = ["Three Months Ended July 29, 2032", "Three Months Ended July 30, 2031"]
+    domestic = _row("a.md", "Gross profit as a % of revenue 23.1 % 22.0 %",
+                    header_text("Selected financial data for the Domestic segment", columns), "c1", 1.0)
+    whole = _row("a.md", "Gross profit as a % of revenue 23.2 % 22.1 %",
+                 header_text("Selected consolidated financial data", columns), "c1", 2.0)
+    titles = {"c1": "Lakeshore Outfitters quarterly report"}
+    q = "What was Lakeshore's gross profit rate in the three months ended July 29, 2032?"
+    assert answering_row(q, [domestic, whole], None, titles) is whole
+    assert answering_row(q.replace("Lakeshore's", "Lakeshore's Domestic segment"), [whole, domestic], None, titles) is domestic
+    assert answering_row(q.replace("Lakeshore's", "Lakeshore's Domestic"), [whole, domestic], None, titles) is domestic

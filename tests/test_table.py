@@ -310,3 +310,35 @@ def test_a_documents_currency_is_the_one_sign_its_retrieved_passages_print():
     currency = _currencies(hits)
     assert currency.get("a.pdf") == "$" and currency.get("b.pdf") == "€"
     assert "c.pdf" not in currency and "d.pdf" not in currency  # two signs; no passage
+
+
+def test_year_columns_under_a_title_that_names_one_quarter_are_that_quarter():
+    """A release prints the same rows under "2032 | 2031" in tables titled "FIRST QUARTER", "THIRD
+    QUARTER", "TWELVE MONTHS": a third-quarter question reads the third quarter's table, not the first
+    one found; a title that names two periods, or none, leaves the years as printed."""
+    row = "North $ 10,794 10,338 4.4 % 4.4 —"
+    columns = ["2032", "2031", "Percent Change Total", "Percent Change Operations", "Percent Change Currency"]
+    first, third, year = (header_text(f"(Dollars in Millions) {t} Sales to customers by region", columns)
+                          for t in ("FIRST QUARTER", "THIRD QUARTER", "TWELVE MONTHS"))
+    q3 = "What were North sales in the third quarter of 2031?"
+    assert cells(third, row)[0][:2] == ("Third quarter, 2032", "Third quarter, 2031")
+    assert max(column_fits(q3, cells(third, row)[0])) > max(column_fits(q3, cells(first, row)[0]))
+    assert max(column_fits(q3, cells(third, row)[0])) > max(column_fits(q3, cells(year, row)[0]))
+    assert best_column(q3, cells(third, row)[0]) == 1
+    assert cells(year, row)[0][0] == "Twelve months, 2032"
+    both = header_text("FIRST QUARTER and SIX MONTHS", columns)
+    assert cells(both, row)[0][:2] == ("2032", "2031")
+
+
+def test_a_column_that_names_a_part_after_its_period_says_the_part_apart():
+    """"Twelve Months Ended June 30, 2032 Cargo Handling", a segment's column under its period: the figure
+    reads "for the twelve months ended June 30, 2032 (Cargo Handling)", the period first, whole."""
+    segments = header_text("Adjusted EBIT by segment ($ million)",
+                           [f"Twelve Months Ended June 30, {y} {s}" for y in (2031, 2032) for s in ("Ferries", "Cargo Handling")])
+    row = "Adjusted EBIT 1,517 289 1,429 265"
+    assert figure("What was adjusted EBIT of the Cargo Handling segment in fiscal 2032, the year ended June 30, 2032?",
+                  segments, row) == "Adjusted EBIT: 265 million, for the twelve months ended June 30, 2032 (Cargo Handling)"
+    # a label whose words after the year are a period's stays one phrase
+    stores = header_text("Stores", ["Fiscal 2032 Total Stores at End of Second Quarter"])
+    assert figure("How many stores at the end of the second quarter of fiscal 2032?", stores, "Total 969") \
+        == "Total: 969, in Fiscal 2032 Total Stores at End of Second Quarter"

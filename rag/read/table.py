@@ -23,7 +23,8 @@ SEP = " || "  # between the context and the column labels; readers never produce
 CELL = " | "
 _VALUE = re.compile(r"^(?:[(\[]?[-+−–]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?[)\]]?%?|[-–—]|n/?a|nm)$", re.I)
 CURRENCY = {"$", "€", "£", "¥", "US$"}  # a sign printed apart from its figure ("$ 9,583")
-_UNIT = re.compile(r"\b(?:in\s+)?(thousands|millions|billions)\b", re.I)
+# (a scale after a currency sign may be singular: an earnings release's "($ million)", "US$ billion")
+_UNIT = re.compile(r"\b(?:in\s+)?(thousands|millions|billions)\b|(?<=[$€£])\s?(thousand|million|billion)\b", re.I)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
 _MONTH_ABBR = {m[:3]: m for m in _MONTHS}
@@ -32,6 +33,8 @@ _FY = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s*'?(\d{2}|(?:19|20)\d\d)\b", re.
 _SPAN = {"three": "three months", "quarter": "three months", "q1": "three months", "q2": "three months",
          "q3": "three months", "q4": "three months", "six": "six months", "half": "six months",
          "nine": "nine months", "twelve": "twelve months"}
+# A footnote mark after a label's words: "Gross profit as a % of revenue (1)", "Net loss on disposals(1)".
+NOTE_MARK = re.compile(r"(?<=[A-Za-z)%])\s?\(\d\)$")
 _AMOUNT_END = re.compile(r"[$€£]\s?\(?[\d,.]+\)?(?:\s+\(?-?[\d.]+\s?%\)?)?$")
 _WEEKS = {"13": "three months", "26": "six months", "39": "nine months", "52": "year", "53": "year"}
 # Which quarter: "second quarter", "2nd quarter", "Q2", "2Q" (releases and recast statements label their
@@ -158,6 +161,8 @@ def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | Non
 # day: the column gives the year).
 _LEAD = re.compile(r"\b(?:(?:(?:three|six|nine|twelve|3|6|9|12)\s+months|(?:13|26|39|52|53)\s+weeks|(?:fiscal\s+)?"
                    r"(?:years?|quarters?))\s+ended,?|as\s+of)\s+(?:%s)\.?\s+\d{1,2}\b" % "|".join(_MONTHS), re.I)
+_TITLED = re.compile(r"\b(?:(?:first|second|third|fourth)\s+(?:fiscal\s+)?quarter|(?:three|six|nine|twelve)\s+months|"
+                     r"full[\s-]+year)\b(?!,?\s+ended)", re.I)  # (a span "ended" on no date is left as printed)
 
 
 def dated(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
@@ -169,6 +174,12 @@ def dated(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
     fourth quarter of 2021 was read from the full year's column (conversations tune, fact first 0.511 ->
     0.523; the figures tune half unchanged, its years-ended titles read as before)."""
     leads = [" ".join(m.group(0).split()).rstrip(",") for m in _LEAD.finditer(context)]
+    if not leads:
+        # a title that names one period and no date ("(Dollars in Millions) THIRD QUARTER" over "2022 |
+        # 2021"): a release prints its first, second, third quarter and year tables of the same rows
+        # under the same years, so "2022" of the third quarter's table is that quarter of 2022
+        named = {" ".join(m.group(0).lower().split()) for m in _TITLED.finditer(context)}
+        leads = [named.pop().capitalize()] if len(named) == 1 else []
     if not leads or len(columns) % len(leads) or not any(_YEAR.fullmatch(c.strip()) for c in columns):
         return columns
     per = len(columns) // len(leads)
@@ -222,7 +233,7 @@ def per_share(text: str) -> bool:
 def unit_of(context: str) -> str:
     """'million' for "(in millions, except per share data)", '' when the context names no scale."""
     m = _UNIT.search(context)
-    return m.group(1).lower().rstrip("s") if m else ""
+    return (m.group(1) or m.group(2)).lower().rstrip("s") if m else ""
 
 
 @lru_cache(maxsize=4096)  # a table's column labels are read again for each of its rows
@@ -349,6 +360,7 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
     if year_end:  # the bare years left undated by the table's own title
         columns = dated(f"Fiscal year ended {year_end},", columns)
     picked = [i for i in best_columns(question, columns) if vals[i] not in ("-", "–", "—")]
+    label = NOTE_MARK.sub("", label)
     if not picked or not label:
         return None
     context = parse_header(header).context
@@ -421,6 +433,9 @@ def _change(earlier: tuple, later: tuple, unit: str, money: str = "") -> str:
     return f" (a change of {diff}{rel}, from the earlier period)"
 
 
+_PERIOD_THEN_PART = re.compile(r"^(.*\b(?:19|20)\d\d\b)\s+([A-Za-z].*)$")
+
+
 def _period_phrase(column: str) -> str:
     """How a column's label reads after a figure: "for the three months ended July 29, 2023",
     "in 2022", "in fiscal 2023", "as of July 29, 2023" (a bare year under a title that says when the
@@ -428,6 +443,11 @@ def _period_phrase(column: str) -> str:
     words = column.split()
     if not words:
         return ""
+    # a label that goes on after its period names a part of the table ("Twelve Months Ended June 30, 2023
+    # Rigid Packaging", a segment's column): said apart, after the period
+    period, part = _PERIOD_THEN_PART.match(column).groups() if _PERIOD_THEN_PART.match(column) else (column, "")
+    if part and not _YEAR.search(part) and period_terms(part) == period_terms(""):
+        return f"{_period_phrase(period)} ({part})"
     first = words[0].lower().strip(".,")
     if (_YEAR.fullmatch(column.strip()) or first in ("fiscal", "fy", "q1", "q2", "q3", "q4")) \
             and not re.search(r"\bended\b", column, re.I):
