@@ -319,3 +319,36 @@ def test_its_takes_the_whole_noun_phrase_after_it():
 
 def test_this_figure_points_back_to_the_last_answer():
     assert "Harbour revenue" in standalone("Is this figure adjusted?", REVENUE)
+
+
+RELEASE = """Harbour Group fourth quarter 2031 results
+
+Adjusted EBIT by segment ($ million):
+
+| | Twelve Months Ended June 30, 2031 | Twelve Months Ended June 30, 2032 |
+|---|---|---|
+| Ferries adjusted EBIT | 1,517 | 1,429 |
+| Cargo Handling adjusted EBIT | 289 | 265 |
+| Other adjusted EBIT | (105) | (86) |
+
+Ferries. The Ferries segment carried 4.2 million passengers in fiscal 2032. Adjusted EBIT of $1,429 million
+was 1% higher than in the prior year, driven by higher fares.
+
+Cargo Handling. The segment handled 210,000 containers at the east quay. Adjusted EBIT of $265 million was
+lower than the prior year, reflecting lower volumes and unfavorable mix trends.
+"""
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory, embedder):
+    return ingested_texts(tmp_path_factory, embedder, "release", {"release.md": RELEASE})
+
+
+def test_a_why_follow_up_after_a_figure_read_from_a_table_is_answered_by_the_prose_that_explains_it(release):
+    """The figure came from a table row, which states no cause: the follow-up "What caused the decline?" is
+    answered by the sentence that states that figure and a cause, not by the table's rows, nor declined."""
+    first = release.ask("What was Cargo Handling adjusted EBIT in the twelve months ended June 30, 2032?")
+    assert "265" in first_sentence(first) and first.citations[0].quote.startswith("| Cargo Handling"), first.text
+    why = release.ask("What caused the decline?", history=[(first.question, first.text)])
+    assert not why.abstained, why.text
+    assert first_sentence(why).startswith("Adjusted EBIT of $265 million was lower than the prior year, reflecting"), why.text

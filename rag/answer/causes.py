@@ -36,6 +36,11 @@ REACH = 2
 # and squad2 dev (no history): no answer changed.
 AFTER = 2
 _NOT_PROSE = ("table_row", "table_head", "heading")
+# A figure as printed, of three digits or more or with decimals ("265", "1,429", "7.5"): not a count
+# such as "2" that any sentence may hold; a year is left out (`_YEAR`).
+_FIGURE = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,]*\d)|(?<![\w.,])\d{3,}(?:\.\d+)?(?![\w])|"
+                     r"(?<![\w.,])\d+\.\d+(?![\w])")
+_YEAR = re.compile(r"(?<![\w.,])(?:19|20)\d\d(?![\w])")
 
 
 def asks_cause(question: str) -> bool:
@@ -44,8 +49,13 @@ def asks_cause(question: str) -> bool:
 
 def causes_first(question: str, ranked: list[Scored]) -> list[Scored]:
     """`ranked` with the best of its first REACH sentences that states a cause moved first, for a
-    question that asks for one and whose best sentence states none."""
-    return promote(ranked, _CAUSAL.search, REACH) if asks_cause(question) else ranked
+    question that asks for one and whose best sentence states none; before that, its prose before its
+    table rows and headings, which state no cause (a segment's table rows had ranked above the sentence
+    "Adjusted EBIT of $265 million was lower ..., reflecting lower volumes", and the question was declined)."""
+    if not asks_cause(question):
+        return ranked
+    prose = [s for s in ranked if s.span.kind not in _NOT_PROSE]
+    return promote(prose + [s for s in ranked if s.span.kind in _NOT_PROSE], _CAUSAL.search, REACH)
 
 
 def said_cause(question: str, ranked: list[Scored], previous: str) -> Scored | None:
@@ -68,4 +78,8 @@ def said_cause(question: str, ranked: list[Scored], previous: str) -> Scored | N
         hit = next((x for x in after if x.span.kind not in _NOT_PROSE and _CAUSAL.search(x.span.text)), None)
         if hit is not None:
             return hit
-    return None
+    # an answer read from a table row ("Adjusted EBIT: 265 million, ..."): the prose that states its
+    # figure and a cause ("Adjusted EBIT of $265 million was lower ..., reflecting lower volumes")
+    figures = set(_FIGURE.findall(previous)) - set(_YEAR.findall(previous))
+    return next((s for s in ranked if s.span.kind not in _NOT_PROSE and _CAUSAL.search(s.span.text)
+                 and figures & set(_FIGURE.findall(s.span.text))), None) if figures else None
