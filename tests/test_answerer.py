@@ -335,6 +335,27 @@ def test_a_question_asking_for_a_share_gets_first_the_sentence_that_states_one(t
     assert a.ask(question).citations[0].quote.startswith("Wheat makes up 62%")
 
 
+
+def test_a_sentence_that_states_the_share_asked_of_the_name_asked_answers_it(tmp_path, embedder):
+    """"What share of the Tarrow cooperative's exports is Barley?": a sentence among the best that states
+    a share and names "barley" answers it (`stated_share`: it is not left to the abstainer), while one
+    that states a share of something else does not, and no such sentence is picked for a question that
+    asks no share or names nothing beyond its document's own name."""
+    from rag.answer import load_model, pool, rank
+    from rag.answer.shares import stated_share
+
+    a = _assistant(tmp_path, embedder, {"grain.txt": GRAIN, "orchard.txt": ORCHARD})
+    question = "What share of the Tarrow cooperative's exports is Wheat?"
+    _, cands, qvec = a._search(question, 5, sentences=True)
+    ranked = rank(question, pool(cands), qvec, load_model(), a._idf())
+    share = next(s for s in ranked if "62%" in s.span.text)
+    titles = {s.span.chunk: "Tarrow cooperative: grain exports" for s in ranked}  # the document names Tarrow
+    assert stated_share(question, [share] + [s for s in ranked if s is not share], titles) is share
+    assert stated_share("What share of the Tarrow cooperative's exports is Barley?", ranked, titles) is None
+    assert stated_share("When did the Tarrow cooperative first ship Wheat?", ranked, titles) is None
+    assert stated_share("What share of the exports is wheat?", ranked, titles) is None  # names nothing
+
+
 HALDEN = """Halden Cut
 
 The Halden Cut is a narrow canal dug by the Marrow family to carry coal from the pits to Ostby.

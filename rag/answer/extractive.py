@@ -21,7 +21,7 @@ from .lookup import answering_row
 from .model import Model, load_model
 from .ratios import names_ratio, preface, ratio_rows, states_ratio
 from .rerank import rerank
-from .shares import shares_first
+from .shares import shares_first, stated_share
 
 # A heading names a topic and a table's head row labels columns: neither states anything, so they help
 # rank (section titles are features) but are never the answer.
@@ -67,7 +67,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     row = row if row is None or names_ratio(row, asked) else None  # a ratio asked is no line item's row
     # what answers for sure goes first, and is not declined by the abstainer (fitted on questions asked
     # alone): a row that holds the figure asked, or the cause stated where the previous answer quoted
-    lead = row or cause
+    lead = row or cause or stated_share(asked, ranked, titles)
     ranked = ranked if lead is None else [lead] + [s for s in ranked if s is not lead]
     if rr is None:
         p, answer_above = model.p_answerable(abstain_features(ranked, asked)), model.answer_above

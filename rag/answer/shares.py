@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 
+from .. import terms
 from .features import Scored
+from .lookup import _holds
 from .promote import promote
 
 _ASKS_SHARE = re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|fraction|portion)\b|"
@@ -31,3 +33,24 @@ def shares_first(question: str, ranked: list[Scored]) -> list[Scored]:
     """`ranked` with the best of its first REACH sentences that states a share moved first, for a
     question that asks for one and whose best sentence states none."""
     return promote(ranked, _SHARE.search, REACH) if asks_share(question) else ranked
+
+
+def stated_share(question: str, ranked: list[Scored], titles) -> Scored | None:
+    """For a question that asks for a share: the first of the best REACH sentences that states one and
+    names every name the question states (its document's title and file name may hold some: "LLaMA's
+    pre-training data" in the LLaMA paper), at least one; None otherwise. It answers even where the
+    abstainer would decline, as a table row answers a figure look-up: fitted on questions asked alone,
+    it read "Github [4.5%]." as no answer to "What share of LLaMA's pre-training data comes from GitHub?".
+    Conversations tune: fact first 0.705 -> 0.716, declined 0.057 -> 0.045; dev squad2/covid_qa/hotpotqa
+    and the figures tune half: no answer changed. titles: passage id -> its document's title."""
+    if not asks_share(question):
+        return None
+    names = terms.names(question)
+    for s in ranked[:REACH]:
+        if not _SHARE.search(s.span.text):
+            continue
+        own = f"{titles.get(s.span.chunk, '')} {s.span.source}"
+        asked = [n for n in names if not _holds(own, n)]
+        if asked and all(_holds(s.span.text, n) for n in asked):
+            return s
+    return None
