@@ -481,3 +481,22 @@ def test_a_question_that_names_no_segment_reads_the_companys_table_before_a_segm
     assert answering_row(q, [domestic, whole], None, titles) is whole
     assert answering_row(q.replace("Lakeshore's", "Lakeshore's Domestic segment"), [whole, domestic], None, titles) is domestic
     assert answering_row(q.replace("Lakeshore's", "Lakeshore's Domestic"), [whole, domestic], None, titles) is domestic
+
+
+def test_a_segment_named_by_its_column_answers_for_that_segment():
+    """A release's segment table labels its columns "Twelve Months Ended June 30, 2032 Ferries", "...
+    Cargo Handling": "adjusted EBIT of the Cargo Handling segment" is that row, read in that column,
+    though the segment's name is in no row label nor the table's title."""
+    from rag.answer import answering_row
+    from rag.read.table import figure, header_text
+
+    columns = [f"Twelve Months Ended June 30, {y} {s}" for y in (2031, 2032) for s in ("Ferries", "Cargo Handling", "Total")]
+    sheet = header_text("Reconciliation of adjusted EBIT ($ million)", columns)
+    ebit = _row("a.md", "Adjusted EBIT 1,517 289 1,806 1,429 265 1,694", sheet, "c1", 1.0)
+    tax = _row("a.md", "Tax expense 300 41 341 193 38 231", sheet, "c1", 2.0)
+    titles = {"c1": "Harbour Group fourth quarter results"}
+    q = "What was adjusted EBIT for Harbour Group's Cargo Handling segment in fiscal 2032, the year ended June 30, 2032?"
+    assert answering_row(q, [tax, ebit], None, titles) is ebit
+    assert figure(q, ebit.span.header, ebit.span.text).startswith("Adjusted EBIT: 265 million")
+    # a segment the table does not have is not answered from it
+    assert answering_row(q.replace("Cargo Handling", "Shipyards"), [tax, ebit], None, titles) is None

@@ -16,7 +16,7 @@ from rag.errors import DocumentError
 from rag.read import read_document
 from rag.read.normalize import normalize
 from rag.read.pdf import PAGE_SEP, _read, read_pdf
-from rag.read.table import labelled, parse_header
+from rag.read.table import cells, labelled, parse_header
 
 HEADER = "Acme Research Report - Confidential"
 PARAGRAPH = [  # page 1: a hyphenated line break and a ligature (U+FB01)
@@ -894,3 +894,25 @@ def test_column_labels_set_further_above_an_openly_spaced_table_still_label_it()
     for h, quarter in zip(headers, ("THIRD QUARTER", "FOURTH QUARTER")):
         assert quarter in h.context and "Sales to customers by region" in h.context, h
         assert [" ".join(c.split()) for c in h.columns[:2]] == ["2032", "2031"], h
+
+
+def test_a_row_that_leaves_a_column_empty_reads_its_figures_under_their_own_labels():
+    """"Adjusted EBIT / sales %" prints nothing under "Other": its six figures stand under six of eight
+    labels, each in its column, and read so (not as no figures at all, nor shifted one column left)."""
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        c.drawString(41, 720, "Adjusted EBIT by segment ($ million)")
+        cols = (250, 300, 350, 400, 460, 510, 560, 610)
+        for x, label in zip(cols, ("Ferries", "Cargo", "Other", "Total") * 2):
+            c.drawRightString(x, 700, label)
+        _figure_rows(c, 684, cols, [("Adjusted EBIT", "1,517", "289", "(105)", "1,701", "1,429", "265", "(86)", "1,608"),
+                                    ("Adjusted EBIT / sales %", "13.6", "8.5", "", "12.8", "12.9", "7.5", "", "10.9")])
+
+    rows = _table_rows(_read(_pdf(draw), "segments.pdf", "x")[0])
+    full = rows["Adjusted EBIT 1,517 289 (105) 1,701 1,429 265 (86) 1,608"]
+    part = rows["Adjusted EBIT / sales % 13.6 8.5 12.8 12.9 7.5 10.9"]
+    assert len(parse_header(full.header).columns) == 8
+    columns, label, values = cells(part.header, "Adjusted EBIT / sales % 13.6 8.5 12.8 12.9 7.5 10.9")
+    assert label == "Adjusted EBIT / sales %"
+    assert list(zip(columns, values)) == [("Ferries", "13.6"), ("Cargo", "8.5"), ("Total", "12.8"),
+                                          ("Ferries", "12.9"), ("Cargo", "7.5"), ("Total", "10.9")]

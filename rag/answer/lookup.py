@@ -256,10 +256,14 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     if not q_terms:
         return None
     read = table.cells(span.header, span.text)
+    picked = table.best_columns(question, read[0]) if read else []
     if read is None or not read[1] or _misread(read[1]) or not (
-            table.best_columns(question, read[0]) or any_period and not table.column_fits(question, read[0])):
+            picked or any_period and not table.column_fits(question, read[0])):
         return None
-    context_text = f"{table.parse_header(span.header).context} {span.section}"
+    # the table's title, its section and the asked column's label, which may name a segment ("Twelve
+    # Months Ended June 30, 2023 Rigid Packaging": a row left without figures under the others' labels
+    # keeps only the columns it fills, `rag.read.pdf.tables`)
+    context_text = f"{table.parse_header(span.header).context} {span.section} {' '.join(read[0][i] for i in picked)}"
     if not all(_holds(f"{span.text} {context_text} {title} {span.source}", n) for n in names):
         return None
     label_terms = {t for t in terms.content_terms(line_items(read[1])) if not t[0].isdigit()} - _PERIOD_WORDS \

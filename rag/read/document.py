@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 # Bumped whenever a reader's output changes: the index records it (with the boilerplate model's
 # hash, see `reader_stamp`) and re-reads every file.
-READER_VERSION = 18
+READER_VERSION = 19
 
 # meta: a byline or dateline; table_head: a table's title, unit line or column headers (they label the
 # rows, `Block.header`, and are never an answer themselves)
