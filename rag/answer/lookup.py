@@ -73,7 +73,7 @@ def _misread(label: str) -> bool:
     return len(figures) >= 2 or any(re.search(r"[$€£,()]", f) for f in figures) or bool(re.search(r"[$€£]\s?\d", label))
 
 
-def _holds(text: str, name: str) -> bool:
+def holds(text: str, name: str) -> bool:
     """Whether `text` names `name`: as written (spaces and case aside: "Best Buy" in "BESTBUY_10Q.pdf"),
     or an acronym as the initials of words in a row ("EPS": "earnings per share", "R&D": "research
     and development")."""
@@ -250,7 +250,7 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     # pick the document: neither says which row ("Best Buy Co., Inc. $ 100.00 $ 84.25" of a stock
     # chart answered "Best Buy's net earnings in fiscal 2021"). Figures tune half, figure in the
     # answer: 0.643 counting the document's names, 0.690 without.
-    doc_names = {n for n in names if _holds(f"{title} {span.source}", n)}
+    doc_names = {n for n in names if holds(f"{title} {span.source}", n)}
     doc = {t for n in doc_names for t in terms.content_terms(n)}
     q_terms = _asked_terms(question) - doc
     if not q_terms:
@@ -264,7 +264,7 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     # Months Ended June 30, 2023 Rigid Packaging": a row left without figures under the others' labels
     # keeps only the columns it fills, `rag.read.pdf.tables`)
     context_text = f"{table.parse_header(span.header).context} {span.section} {' '.join(read[0][i] for i in picked)}"
-    if not all(_holds(f"{span.text} {context_text} {title} {span.source}", n) for n in names):
+    if not all(holds(f"{span.text} {context_text} {title} {span.source}", n) for n in names):
         return None
     label_terms = {t for t in terms.content_terms(line_items(read[1])) if not t[0].isdigit()} - _PERIOD_WORDS \
         - _CHANGE_WORDS
@@ -365,7 +365,7 @@ def label_query(question: str, other_names: bool = False, titles: Mapping[str, s
     a row's label). other_names: with the other names of a line item it names (`line_items`).
     titles: source -> title of the documents searched; None: every name is left out."""
     held = [n for n in figure_names(question)
-            if titles is None or any(_holds(f"{t} {s}", n) for s, t in titles.items())]
+            if titles is None or any(holds(f"{t} {s}", n) for s, t in titles.items())]
     names = {w.lower() for n in held for w in terms.words(n)}
     # (an abbreviation spelled out, as a word search splits "R&D" into letters; and no basis, `_BASIS`:
     # its words are the prose's, "recast for continuing operations", and pull it ahead of the rows)
@@ -386,6 +386,6 @@ def named_sources(question: str, titles: Mapping[str, str]) -> frozenset[str] | 
     names the question states (at least one: "Amcor" of "Amcor's Rigid Packaging segment"); None
     when the question names none of them. titles: source -> its document's title."""
     names = figure_names(question)
-    held = {s: sum(_holds(f"{t} {s}", n) for n in names) for s, t in titles.items()}
+    held = {s: sum(holds(f"{t} {s}", n) for n in names) for s, t in titles.items()}
     most = max(held.values(), default=0)
     return frozenset(s for s, n in held.items() if n == most) if most else None

@@ -15,7 +15,7 @@ import re
 
 from .. import terms
 from .features import Scored
-from .lookup import _holds
+from .lookup import holds
 from .promote import promote
 
 _ASKS_SHARE = re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|fraction|portion)\b|"
@@ -50,7 +50,7 @@ def stated_share(question: str, ranked: list[Scored], titles) -> Scored | None:
         if not _SHARE.search(s.span.text):
             continue
         own = f"{titles.get(s.span.chunk, '')} {s.span.source}"
-        asked = [n for n in names if not _holds(own, n)]
-        if asked and all(_holds(s.span.text, n) for n in asked):
+        asked = [n for n in names if not holds(own, n)]
+        if asked and all(holds(s.span.text, n) for n in asked):
             return s
     return None

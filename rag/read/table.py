@@ -445,9 +445,9 @@ def _period_phrase(column: str) -> str:
         return ""
     # a label that goes on after its period names a part of the table ("Twelve Months Ended June 30, 2023
     # Rigid Packaging", a segment's column): said apart, after the period
-    period, part = _PERIOD_THEN_PART.match(column).groups() if _PERIOD_THEN_PART.match(column) else (column, "")
-    if part and not _YEAR.search(part) and period_terms(part) == period_terms(""):
-        return f"{_period_phrase(period)} ({part})"
+    m = _PERIOD_THEN_PART.match(column)
+    if m and not _YEAR.search(m.group(2)) and period_terms(m.group(2)) == period_terms(""):
+        return f"{_period_phrase(m.group(1))} ({m.group(2)})"
     first = words[0].lower().strip(".,")
     if (_YEAR.fullmatch(column.strip()) or first in ("fiscal", "fy", "q1", "q2", "q3", "q4")) \
             and not re.search(r"\bended\b", column, re.I):
