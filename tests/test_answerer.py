@@ -356,6 +356,32 @@ def test_a_sentence_that_states_the_share_asked_of_the_name_asked_answers_it(tmp
     assert stated_share("What share of the exports is wheat?", ranked, titles) is None  # names nothing
 
 
+
+FERRY_RESULTS = """Harbour ferries, fourth quarter
+
+North routes: Adjusted EBITDA of $320 million in the current quarter compared to $309 million a year ago.
+North routes: Adjusted EBITDA margin of 32.2% in the current quarter compared to 34.4% a year ago.
+South routes: Adjusted EBITDA loss of $203 million in the current year.
+"""
+
+
+def test_a_margin_asked_gets_first_the_sentence_that_states_one_as_a_percentage(tmp_path, embedder):
+    """A margin is a percentage: "What was the adjusted EBITDA margin ...?" opens with the sentence that
+    names a margin and states one, though a sentence stating the amount beside it ranks above it."""
+    from rag.answer import load_model, pool, rank
+    from rag.answer.shares import shares_first
+
+    a = _assistant(tmp_path, embedder, {"ferries.txt": FERRY_RESULTS, "orchard.txt": ORCHARD})
+    question = "What was the adjusted EBITDA margin of the north routes in the fourth quarter?"
+    _, cands, qvec = a._search(question, 5, sentences=True)
+    ranked = rank(question, pool(cands), qvec, load_model(), a._idf())
+    margin = next(s for s in ranked if "32.2%" in s.span.text)
+    amount = next(s for s in ranked if "$320 million" in s.span.text)
+    order = [amount, margin] + [s for s in ranked if s is not amount and s is not margin]
+    assert shares_first(question, order)[0] is margin
+    assert shares_first("What was the adjusted EBITDA of the north routes?", order) == order
+
+
 HALDEN = """Halden Cut
 
 The Halden Cut is a narrow canal dug by the Marrow family to carry coal from the pits to Ostby.

@@ -29,10 +29,20 @@ def asks_share(question: str) -> bool:
     return bool(_ASKS_SHARE.search(question))
 
 
+# A margin asked ("What was the Adjusted Property EBITDAR margin ...?") is a percentage: a sentence that
+# names a margin and states one ("... margin of 32.2% in the current quarter"), not the amount beside it.
+_ASKS_MARGIN = re.compile(r"\bmargins?\b", re.IGNORECASE)
+_MARGIN = re.compile(r"\bmargins?\b(?:[^.;]|\.(?=\d))*?\d\s?%|\d\s?%(?:[^.;]|\.(?=\d))*?\bmargins?\b", re.IGNORECASE)
+
+
 def shares_first(question: str, ranked: list[Scored]) -> list[Scored]:
     """`ranked` with the best of its first REACH sentences that states a share moved first, for a
-    question that asks for one and whose best sentence states none."""
-    return promote(ranked, _SHARE.search, REACH) if asks_share(question) else ranked
+    question that asks for one and whose best sentence states none; likewise a margin stated as a
+    percentage for a question that asks for a margin (conversations tune: fact first 0.739 -> 0.750,
+    MGM's regional margin had been answered with another segment's EBITDAR)."""
+    if asks_share(question):
+        return promote(ranked, _SHARE.search, REACH)
+    return promote(ranked, _MARGIN.search, REACH) if _ASKS_MARGIN.search(question) else ranked
 
 
 def stated_share(question: str, ranked: list[Scored], titles) -> Scored | None:
