@@ -38,11 +38,17 @@ _MARGIN = re.compile(r"\bmargins?\b(?:[^.;]|\.(?=\d))*?\d\s?%|\d\s?%(?:[^.;]|\.(
 def shares_first(question: str, ranked: list[Scored]) -> list[Scored]:
     """`ranked` with the best of its first REACH sentences that states a share moved first, for a
     question that asks for one and whose best sentence states none; likewise a margin stated as a
-    percentage for a question that asks for a margin (conversations tune: fact first 0.739 -> 0.750,
-    MGM's regional margin had been answered with another segment's EBITDAR)."""
+    percentage for a question that asks for a margin, of the best sentence's document (conversations
+    tune: fact first 0.739 -> 0.750, MGM's regional margin had been answered with another segment's
+    EBITDAR)."""
     if asks_share(question):
         return promote(ranked, _SHARE.search, REACH)
-    return promote(ranked, _MARGIN.search, REACH) if _ASKS_MARGIN.search(question) else ranked
+    if not ranked or not _ASKS_MARGIN.search(question) or _MARGIN.search(ranked[0].span.text):
+        return ranked
+    # (of the best sentence's document: another company's "Our gross margin was 31.5%" is no answer)
+    best = next((s for s in ranked[1:REACH] if s.span.source == ranked[0].span.source
+                 and _MARGIN.search(s.span.text)), None)
+    return ranked if best is None else [best] + [s for s in ranked if s is not best]
 
 
 def stated_share(question: str, ranked: list[Scored], titles) -> Scored | None:
