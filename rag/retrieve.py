@@ -193,12 +193,12 @@ def _figure_rows(lexical: LexicalIndex, manifest: dict[str, FileRecord], questio
         for r in found:
             c = have.get(r.id) or new_of[r.id]
             title = titles.get(r.meta["source"], "")
-            fits = [(m.score, m.fit, not m.part) for s in c.sentences
+            fits = [m.order for s in c.sentences
                     if (m := lookup.match_row(question, s.span, idf, title, any_period))
                     and m.coverage >= lookup.MIN_COVERAGE]
             if fits:
                 best.append((max(fits), r.id))
-        best.sort(key=lambda b: (-b[0][0], -b[0][1], -b[0][2]))  # as `lookup.row_matches`; ties keep BM25's order
+        best.sort(key=lambda b: b[0], reverse=True)  # as `lookup.row_matches`; ties keep BM25's order
         return best, new
 
     best, new = rows(query)

@@ -47,6 +47,14 @@ def _assistant(tmp_path, embedder, docs: dict[str, str], name: str = "c"):
     return a
 
 
+def _ranked(a, question: str):
+    """The first ranker's order of the sentences the assistant retrieves for `question` (top 5 passages)."""
+    from rag.answer import load_model, pool, rank
+
+    _, cands, qvec = a._search(question, 5, sentences=True)
+    return rank(question, pool(cands), qvec, load_model(), a._idf())
+
+
 def _opening(ans) -> str:
     """The answer's first statement: its text up to the first run of markers."""
     return ans.text.split(" [", 1)[0]
@@ -317,13 +325,11 @@ The cooperative first shipped wheat to Brenford in 1998, after the new quay open
 def test_a_question_asking_for_a_share_gets_first_the_sentence_that_states_one(tmp_path, embedder):
     """Among the best sentences, the one with a percentage answers "What share ...?", though a sentence
     that names the asked thing and a year ranks above it; other questions keep the rankers' order."""
-    from rag.answer import load_model, pool, rank
     from rag.answer.shares import REACH, asks_share, shares_first
 
     a = _assistant(tmp_path, embedder, {"grain.txt": GRAIN, "orchard.txt": ORCHARD})
     question = "What share of the Tarrow cooperative's exports is wheat?"
-    _, cands, qvec = a._search(question, 5, sentences=True)
-    ranked = rank(question, pool(cands), qvec, load_model(), a._idf())
+    ranked = _ranked(a, question)
     share = next(s for s in ranked if "62%" in s.span.text)
     year = next(s for s in ranked if "1998" in s.span.text)
     order = [year, share] + [s for s in ranked if s is not year and s is not share]
@@ -341,13 +347,11 @@ def test_a_sentence_that_states_the_share_asked_of_the_name_asked_answers_it(tmp
     a share and names "barley" answers it (`stated_share`: it is not left to the abstainer), while one
     that states a share of something else does not, and no such sentence is picked for a question that
     asks no share or names nothing beyond its document's own name."""
-    from rag.answer import load_model, pool, rank
     from rag.answer.shares import stated_share
 
     a = _assistant(tmp_path, embedder, {"grain.txt": GRAIN, "orchard.txt": ORCHARD})
     question = "What share of the Tarrow cooperative's exports is Wheat?"
-    _, cands, qvec = a._search(question, 5, sentences=True)
-    ranked = rank(question, pool(cands), qvec, load_model(), a._idf())
+    ranked = _ranked(a, question)
     share = next(s for s in ranked if "62%" in s.span.text)
     titles = {s.span.chunk: "Tarrow cooperative: grain exports" for s in ranked}  # the document names Tarrow
     assert stated_share(question, [share] + [s for s in ranked if s is not share], titles) is share
@@ -368,13 +372,11 @@ South routes: Adjusted EBITDA loss of $203 million in the current year.
 def test_a_margin_asked_gets_first_the_sentence_that_states_one_as_a_percentage(tmp_path, embedder):
     """A margin is a percentage: "What was the adjusted EBITDA margin ...?" opens with the sentence that
     names a margin and states one, though a sentence stating the amount beside it ranks above it."""
-    from rag.answer import load_model, pool, rank
     from rag.answer.shares import shares_first
 
     a = _assistant(tmp_path, embedder, {"ferries.txt": FERRY_RESULTS, "orchard.txt": ORCHARD})
     question = "What was the adjusted EBITDA margin of the north routes in the fourth quarter?"
-    _, cands, qvec = a._search(question, 5, sentences=True)
-    ranked = rank(question, pool(cands), qvec, load_model(), a._idf())
+    ranked = _ranked(a, question)
     margin = next(s for s in ranked if "32.2%" in s.span.text)
     amount = next(s for s in ranked if "$320 million" in s.span.text)
     order = [amount, margin] + [s for s in ranked if s is not amount and s is not margin]

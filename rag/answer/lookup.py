@@ -107,6 +107,12 @@ class RowMatch:
     part: bool = False  # its table is a part's ("... for the Domestic segment") and the question names none
 
     @property
+    def order(self) -> tuple[float, int, bool]:
+        """How rows as well named rank, best highest (`row_matches`): the score, then how well the
+        column fits the period, then the whole's table before a part's."""
+        return self.score, self.fit, not self.part
+
+    @property
     def score(self) -> float:
         # a word in the label counts more than one only the table's title holds: "Non-GAAP diluted
         # EPS" over "Diluted EPS" in a table titled "...non-GAAP diluted EPS..." (conversations tune:
@@ -333,7 +339,7 @@ def row_matches(question: str, ranked: Sequence[Scored], idf, titles: Mapping[st
     # that of the segment whose table prints the same row first (conversations tune, with a label's footnote
     # mark no longer read as a figure: fact first 0.682 -> 0.693, Best Buy's "gross profit rate" had been
     # read from the Domestic segment's table; the figures tune half unchanged)
-    return sorted(out, key=lambda m: (-m.score, -m.fit, m.part))  # stable: ties keep the rankers' order
+    return sorted(out, key=lambda m: m.order, reverse=True)  # stable: ties keep the rankers' order
 
 
 # Chosen on the tune half of eval/figures.jsonl (`python -m eval.reports --half tune`). First, gold row

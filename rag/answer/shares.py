@@ -43,12 +43,8 @@ def shares_first(question: str, ranked: list[Scored]) -> list[Scored]:
     EBITDAR)."""
     if asks_share(question):
         return promote(ranked, _SHARE.search, REACH)
-    if not ranked or not _ASKS_MARGIN.search(question) or _MARGIN.search(ranked[0].span.text):
-        return ranked
     # (of the best sentence's document: another company's "Our gross margin was 31.5%" is no answer)
-    best = next((s for s in ranked[1:REACH] if s.span.source == ranked[0].span.source
-                 and _MARGIN.search(s.span.text)), None)
-    return ranked if best is None else [best] + [s for s in ranked if s is not best]
+    return promote(ranked, _MARGIN.search, REACH, same_source=True) if _ASKS_MARGIN.search(question) else ranked
 
 
 def stated_share(question: str, ranked: list[Scored], titles) -> Scored | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from typing import Iterator
 
 from ..table import CURRENCY, header_text, period_terms, unit_of
 from .constants import _CAPTION, _TERMINAL
@@ -71,6 +72,22 @@ def _data_row(r: _Row) -> bool:
     return False
 
 
+def _figure_cells(r: _Row, spaced_percent: bool = False) -> Iterator[tuple[int, tuple[float, float] | None]]:
+    """Each cell of `r` but a lone currency sign, by its index among the row's cells: the x extent of
+    its figure, from the sign before it ("$" in a cell of its own: headers centre over both), or None
+    for a cell that is no figure. spaced_percent: "13.6 %" (a rate set with a space before its sign)
+    is a figure too."""
+    sign = None
+    for k, ((x0, x1), cell) in enumerate(zip(r.spans(), r.cells())):
+        toks = (re.sub(r"(?<=\d)\s+%", "%", cell) if spaced_percent else cell).split()
+        if toks and all(t in CURRENCY for t in toks):
+            sign = x0
+            continue
+        figure = bool(toks) and all(_is_num(t) or t in CURRENCY for t in toks)
+        yield k, ((x0 if sign is None else min(sign, x0), x1) if figure else None)
+        sign = None
+
+
 def _value_columns(data: list[_Row]) -> list[tuple[float, float]]:
     """The x extents of a table's value columns: the figure cells of its data rows (not the row label,
     not a lone currency sign), overlapping ones merged."""
@@ -78,16 +95,10 @@ def _value_columns(data: list[_Row]) -> list[tuple[float, float]]:
     for r in data:
         if not r.geo:
             continue
-        sign = None  # a lone "$" cell: the figure after it starts there (headers centre over both)
-        for (x0, x1), cell in zip(r.spans(), r.cells()):
-            toks = cell.split()
-            if toks and all(t in CURRENCY for t in toks):
-                sign = x0
-                continue
-            if toks and all(_is_num(t) or t in CURRENCY for t in toks):
-                spans.append((x0 if sign is None else min(sign, x0), x1))
+        for _, extent in _figure_cells(r):
+            if extent is not None:
+                spans.append(extent)
                 gap = max(gap, 0.25 * r.size)
-            sign = None
     cols: list[list[float]] = []
     for x0, x1 in sorted(spans):
         # cells of one column touch or overlap; a dash set a hair right of the figures above it ("4" then
@@ -324,22 +335,16 @@ def _filled(r: _Row, xs: list[tuple[float, float]], columns: list[str]) -> list[
     first 0.716 -> 0.739 (a segment's margin and net sales read in their columns); figures tune unchanged."""
     if not r.geo or len(xs) != len(columns):
         return columns
-    found, sign = [], None
-    for k, ((x0, x1), cell) in enumerate(zip(r.spans(), r.cells())):
-        toks = re.sub(r"(?<=\d)\s+%", "%", cell).split()
-        if toks and all(t in CURRENCY for t in toks):
-            sign = x0
-            continue
-        if not (toks and all(_is_num(t) or t in CURRENCY for t in toks)):
+    found = []
+    for k, extent in _figure_cells(r, spaced_percent=True):
+        if extent is None:
             if k == 0:
                 continue  # the row's label
             return columns  # a cell of text or a figure not read as one: not guessed
-        a = x0 if sign is None else min(sign, x0)
-        hit = [i for i, (c0, c1) in enumerate(xs) if min(c1, x1) > max(c0, a)]
+        hit = [i for i, (c0, c1) in enumerate(xs) if min(c1, extent[1]) > max(c0, extent[0])]
         if len(hit) != 1:
             return columns
         found.append(hit[0])
-        sign = None
     if not found or len(found) == len(columns) or len(set(found)) != len(found) or found != sorted(found):
         return columns
     return [columns[i] for i in found]
