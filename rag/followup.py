@@ -122,19 +122,32 @@ def resolve(question: str, history: History | None) -> Resolved:
     return Resolved(asked_as, _resolve_turn(question, asked, prev_answer), prev_answer)
 
 
+# a noun phrase with a participle after it: the part something plays in what was asked
+_INVOLVED = re.compile(r"(?:the|a|an)\s+.+?\s+(?:involved|responsible|used|required|needed|concerned)", re.IGNORECASE)
 _EXPLAINS = re.compile(r"^(?:why\b|how\s+(?:is|are|was|were|do|does|did)\b)|" + terms.ASKS_CAUSE.pattern, re.IGNORECASE)
+
+
+def _fragment(question: str) -> str:
+    """The words of an ellipsis ("Gaming" in "And Gaming?", "X" in "What about X?"); "" if it is none."""
+    body = _LEAD.sub("", question).strip()
+    about = _ABOUT.match(body)
+    return (about.group(1) if about else body).rstrip(" ?.!") \
+        if about or (body and not _QUESTION_START.match(body)) else ""
 
 
 def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str:
     if not asked or not is_follow_up(question):
         return question
     body = _LEAD.sub("", question).strip()
-    about = _ABOUT.match(body)
-    if about or (body and not _QUESTION_START.match(body)):  # an ellipsis: "And Gaming?", "What about X?"
+    fragment = _fragment(question)
+    if fragment:  # an ellipsis: "And Gaming?", "What about X?"
         # it continues the last question that asked for a fact: "And Gaming?" after "What drove the
         # increase?" asks for Gaming's figure, not for what drove it
         base = next((q for q in reversed(asked) if not _EXPLAINS.search(q)), asked[-1])
-        fragment = (about.group(1) if about else body).rstrip(" ?.!")
+        if _INVOLVED.fullmatch(fragment):
+            # "And the co-receptor involved?": the part a thing plays in what was just asked, not a thing
+            # to take the place of its subject (it had given "What do co-receptor involved destroy?")
+            return f"What is {fragment}? ({asked[-1].rstrip(' ?')})"
         if base is asked[-1] and len(asked) >= 2 and _year_back(asked[-2], asked[-1]) \
                 and not _PERIOD.search(fragment):
             # "And a year earlier?" glanced back at the same figure; "And the average daily rate?" then asks
@@ -248,6 +261,11 @@ def _chunks(question: str) -> list[tuple[int, int]]:
     start = head.end() if head else 0
     aux = _AUX.match(question[start:])
     start += aux.end() if aux else 0
+    if not aux and head and head.group(0).strip().lower() in ("who", "whom"):
+        # "Who introduced RMSNorm?": after "who" with no auxiliary comes its verb, not a noun phrase
+        # ("And the positional embeddings?" had given "Who positional embeddings?")
+        verb = re.match(r"\S+\s*", question[start:])
+        start += verb.end() if verb else 0
     periods = [m.span() for m in _PERIOD.finditer(question)]
     spans, cur = [], None
     words = list(re.finditer(r"[^\W_]+(?:['’.-][^\W_]+)*(?:['’]s)?", question[start:]))
@@ -299,7 +317,7 @@ def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | No
     head word ("Gaming revenue" for "Data Center revenue"), a name for a name ("Krakow" for "Warsaw"),
     after a preposition the last object of one ("on cheese" for "to Danish butter": "Danish cheese"),
     else the first noun phrase ("diluted EPS" for "net income"). None if `previous` has no place."""
-    fragment = re.sub(r"^(?:the|a|an)\s+", "", fragment, flags=re.IGNORECASE)
+    as_said, fragment = fragment, re.sub(r"^(?:the|a|an)\s+", "", fragment, flags=re.IGNORECASE)
     spans = _chunks(previous)
     if not spans:
         return None
@@ -310,7 +328,13 @@ def _swap(previous: str, fragment: str, after_preposition: str = "") -> str | No
         same = [(a, b) for a, b in objects if re.search(rf"\b{prep}\s+(?:the\s+)?$", previous[:a], re.IGNORECASE)]
         if same:
             a, b = same[-1]
+            if as_said == fragment and fragment[:1].isupper():  # "in Europe" for "in the USA", not "the Europe"
+                a = len(re.sub(r"\bthe\s+$", "", previous[:a], flags=re.IGNORECASE))
             return previous[:a] + fragment + previous[b:]
+    if after_preposition and not objects and not fragment[:1].isupper():
+        # "And on a smartphone?" after "How much faster is DistilBERT than BERT?": a new condition on
+        # what was asked, not a thing to take the place of (it had replaced "faster")
+        return f"{previous.rstrip(' ?')} {after_preposition} {as_said}?"
     if after_preposition and objects and not fragment[:1].isupper():
         a, b = objects[-1]
         # a common noun replaces the common-noun end and keeps the name before it ("Danish butter")

@@ -37,6 +37,28 @@ def test_a_name_takes_the_place_of_a_name_of_its_own_shape():
     assert standalone("And Mountain Lodges?", rate) == "What was the Adjusted Property EBITDAR of NHG's Mountain Lodges in 2031?"
 
 
+def test_a_prepositional_ellipsis_adds_a_condition_where_nothing_stands_beside_it():
+    """"And on a tablet?" after a question with no object of a preposition narrows what was asked; a
+    name after the preposition of an object the previous question has takes that object's place."""
+    faster = "How much faster is Kelmore-Small than Kelmore-Large?"
+    assert standalone("And on a tablet?", faster) == "How much faster is Kelmore-Small than Kelmore-Large on a tablet?"
+    assert standalone("And in Lisbon?", "What is the usual ferry fare in the Azores?") == \
+        "What is the usual ferry fare in Lisbon?"
+    assert standalone("And for Ferries?", "What was Harbour revenue?") == "What was Ferries revenue?"
+
+
+def test_after_who_the_next_word_is_its_verb():
+    """"Who designed X?": an ellipsis takes X's place, never the verb's."""
+    assert standalone("And the bell tower?", "Who designed Kelmore?") == "Who designed bell tower?"
+
+
+def test_a_noun_with_a_participle_after_it_asks_its_part_in_what_was_asked():
+    """"And the enzyme involved?" asks what part a thing plays in the last question, whatever that
+    question asked, and keeps it beside; it is no subject to swap into an earlier question."""
+    out = standalone("And the enzyme involved?", "What do harbour seals eat?", "How do they digest it?")
+    assert out.startswith("What is the enzyme involved?") and "digest" in out and "seals eat" not in out
+
+
 @pytest.mark.parametrize("follow_up, period", [
     # a quarter that ends on a month's end ends there every year: the day is kept
     ("And for the same quarter a year earlier?", "the three months ended June 30, 2023"),
