@@ -342,3 +342,13 @@ def test_a_column_that_names_a_part_after_its_period_says_the_part_apart():
     stores = header_text("Stores", ["Fiscal 2032 Total Stores at End of Second Quarter"])
     assert figure("How many stores at the end of the second quarter of fiscal 2032?", stores, "Total 969") \
         == "Total: 969, in Fiscal 2032 Total Stores at End of Second Quarter"
+
+
+def test_a_column_that_states_its_unit_has_it_said_after_the_figure():
+    """"2032 $ million" over a figure: the unit goes with the figure, the year alone is the period."""
+    header = header_text("Adjusted non-GAAP results", ["2031 $ million", "2032 $ million"])
+    assert figure("What was Harbour's adjusted EBITDA in 2032?", header, "EBITDA 2,117 2,018") \
+        == "EBITDA: 2,018 million, in 2032"
+    # a scale the title states is not said twice
+    header = header_text("Results (in millions)", ["2031 (in millions)", "2032 (in millions)"])
+    assert figure("What was Harbour's revenue in 2032?", header, "Revenue 2,117 2,018") == "Revenue: 2,018 million, in 2032"

@@ -357,6 +357,10 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
     if read is None:
         return None
     columns, label, vals = read
+    # a column labelled with its unit ("2023 $ million"): the unit is said after the figure, not as part
+    # of its period ("EBITDA: 2,018, for the 2023 $ million" had read so)
+    columns, column_units = zip(*map(_unit_apart, columns)) if columns else ((), ())
+    columns = tuple(columns)
     if year_end:  # the bare years left undated by the table's own title
         columns = dated(f"Fiscal year ended {year_end},", columns)
     picked = [i for i in best_columns(question, columns) if vals[i] not in ("-", "–", "—")]
@@ -367,8 +371,9 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
     unit = unit_of(context)  # "(in millions, except per share data)": not for a per-share figure or a rate
     per_unit = re.search(r"\bper\s", label, re.I) or per_share(f"{label} {context}")
     unit_of_row = "" if per_unit or not unit else unit
+    units = {i: unit_of_row or ("" if per_unit else column_units[i]) for i in picked}
     said = f"{label}: " + "; ".join(
-        f"{vals[i]}{'' if not unit_of_row or vals[i].endswith('%') else ' ' + unit_of_row + _rounded(vals[i], unit_of_row)}, "
+        f"{vals[i]}{'' if not units[i] or vals[i].endswith('%') else ' ' + units[i] + _rounded(vals[i], units[i])}, "
         f"{_period_phrase(columns[i])}" for i in picked)
     if len(picked) == 2 and _ASKS_CHANGE.search(question):
         # a table in dollars whose cells print no sign ("(MILLIONS OF DOLLARS)") states its change in them;
@@ -376,8 +381,20 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
         # Conversations tune half: fact first 0.648 -> 0.670 (Pfizer's R&D change "$167 million" either half)
         money = "$" if unit_of_row and re.search(r"\$|\bdollars?\b|\bUSD\b", context, re.I) else \
             currency if unit_of_row and _MONEY_ITEM.search(label) else ""
-        said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), unit_of_row, money)
+        said += _change(*(sorted(((_when(columns[i]), vals[i]) for i in picked))), units[picked[0]], money)
     return said
+
+
+_UNIT_LABEL = re.compile(r"\s*\(?(?:US|A|C)?[$€£]\s?(thousand|million|billion)s?\)?"
+                         r"|\s*\((?:in\s+)?(thousand|million|billion)s?(?:\s+of\s+\w+)?\)", re.I)
+
+
+def _unit_apart(column: str) -> tuple[str, str]:
+    """A column's label less the unit it states, and that unit: ("2023", "million") for "2023 $ million"."""
+    m = _UNIT_LABEL.search(column)
+    if m is None:
+        return column, ""
+    return (column[:m.start()] + column[m.end():]).strip(), (m.group(1) or m.group(2)).lower()
 
 
 def _rounded(cell: str, unit: str) -> str:
