@@ -218,6 +218,23 @@ def test_the_documents_own_name_in_a_label_is_not_an_unasked_word():
     assert [m.scored for m in row_matches(q, [other, full], None, titles)] == [full, other]
 
 
+def test_a_companys_net_income_is_the_income_attributable_to_it():
+    """"Harbour Group's net income" is the row "Net income attributable to Harbour Group plc", not the
+    statement's "Net income" above it, which includes what belongs to non-controlling interests; a
+    question that names no company is not read so, and the non-controlling interests' row never answers."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    income = header_text("Statements of income (in millions)", ["2031", "2030"])
+    rows = [_row("a.md", label, income, "c1", 3.0 - i) for i, label in enumerate((
+        "Net income 1,058 815", "Net income attributable to non-controlling interests (10) (10)",
+        "Net income attributable to Harbour Group plc 1,048 805"))]
+    titles = {"c1": "Harbour Group plc annual report"}
+    best = row_matches("What was Harbour Group's net income in 2031?", rows, None, titles)
+    assert best[0].scored is rows[2] and best[-1].scored is rows[1]
+    assert row_matches("What was net income in 2031?", rows, None, titles)[0].scored is rows[0]
+
+
 def test_a_figure_question_with_instructions_is_answered_as_without_them(filings):
     """Sentences on how to answer ("Round ...", "If ..., then state that") are not searched for, so
     the row still answers; the answer shows what was searched for."""
