@@ -586,7 +586,7 @@ _COPULA = frozenset("is are was were isn't aren't wasn't weren't".split())
 
 
 def _participle(w: str) -> bool:
-    return bool(re.fullmatch(r"[a-z]+(?:ed|en)", w)) or w in terms.PAST_FORMS
+    return bool(re.fullmatch(r"[a-z]+(?:ed|en)", w)) or terms.past_form(w)
 
 
 def _plural(question: str) -> str:

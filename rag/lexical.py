@@ -72,7 +72,7 @@ class LexicalIndex:
         def write(target: Path) -> dict:
             if retriever is not None:
                 retriever.persist(str(target), show_progress=False)
-            (target / "df.json").write_text(json.dumps({"n": len(records), "df": df}))
+            (target / "df.json").write_text(json.dumps({"n": len(records), "df": df, "terms": terms.version()}))
             return {"empty": retriever is None}
 
         return publish(folder, "bm25", generation, write, cls.load) or cls(None, generation, df, len(records))
@@ -83,6 +83,8 @@ class LexicalIndex:
         try:
             info = json.loads((folder / "bm25.json").read_text())
             stats = json.loads((folder / info["dir"] / "df.json").read_text())
+            if stats.get("terms") != terms.version():
+                return None  # counted under other word rules (`rag.terms.version`): built again
             if info["empty"]:
                 return cls(None, info["generation"], stats["df"], stats["n"])
             import bm25s
