@@ -15,6 +15,8 @@ def test_irregular_past_forms_are_read_as_their_verb():
     assert terms.content_terms("increased revenues") == terms.content_terms("increase revenue")
     assert terms.content_terms("data") == ["data"]
     assert terms.past_form("built") and not terms.past_form("build")
+    # a form that is also a noun stays apart, so its singular and plural match ("crew", "crews")
+    assert terms.content_terms("crew crews") == ["crew", "crew"]
 
 
 def test_word_counts_made_under_other_rules_are_not_loaded(tmp_path):
