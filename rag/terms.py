@@ -31,6 +31,10 @@ def stemmer():
     return Stemmer.Stemmer("english")
 
 
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december")  # lower case, in order: the one list of them
+
+
 def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u2019", "'").lower()
 

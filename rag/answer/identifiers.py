@@ -20,8 +20,7 @@ from .features import Scored
 # first digits ("Figure 3.2") and not a date ("June 22").
 _ID = r"(?:[IVX]{1,4}|[A-Z]|\d{1,3}[A-Za-z]?)"
 _PAIR = re.compile(r"\b([A-Za-z][A-Za-z]+)[\s-](" + _ID + r")\b(?![.,]\d)")
-_MONTHS = frozenset("january february march april may june july august september october november "
-                    "december jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_MONTHS = frozenset(terms.MONTHS) | frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
 
 
 _ROMAN = {"I": 1, "V": 5, "X": 10}

@@ -15,10 +15,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..terms import MONTHS as _MONTHS
 from .table import CELL, SEP, parse_header
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december")
 _DATE = re.compile(r"\b(%s)\.?\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b" % "|".join(_MONTHS), re.I)
 _FISCAL = re.compile(r"\b(?:fiscal\s+(?:year\s+)?|FY\s*'?)((?:19|20)\d\d)\b", re.I)
 # The right offset must explain this many times the fiscal-year mentions of the next best. On the 15

@@ -25,8 +25,7 @@ _VALUE = re.compile(r"^(?:[(\[]?[-+−–]?[$€£¥]?\d[\d,]*(?:\.\d+)?%?[)\]]?
 CURRENCY = {"$", "€", "£", "¥", "US$"}  # a sign printed apart from its figure ("$ 9,583")
 # (a scale after a currency sign may be singular: an earnings release's "($ million)", "US$ billion")
 _UNIT = re.compile(r"\b(?:in\s+)?(thousands|millions|billions)\b|(?<=[$€£])\s?(thousand|million|billion)\b", re.I)
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december")
+_MONTHS = _terms.MONTHS
 _MONTH_ABBR = {m[:3]: m for m in _MONTHS}
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _FY = re.compile(r"\b(?:fy|fiscal(?:\s+year)?)\s*'?(\d{2}|(?:19|20)\d\d)\b", re.I)
