@@ -127,9 +127,9 @@ _INVOLVED = re.compile(r"(?:the|a|an)\s+.+?\s+(?:involved|responsible|used|requi
 _EXPLAINS = re.compile(r"^(?:why\b|how\s+(?:is|are|was|were|do|does|did)\b)|" + terms.ASKS_CAUSE.pattern, re.IGNORECASE)
 
 
-def _fragment(question: str) -> str:
-    """The words of an ellipsis ("Gaming" in "And Gaming?", "X" in "What about X?"); "" if it is none."""
-    body = _LEAD.sub("", question).strip()
+def _fragment(body: str) -> str:
+    """The words of an ellipsis ("Gaming" in "And Gaming?", "X" in "What about X?"), given the question
+    less its lead words ("and", "so"); "" if it is none."""
     about = _ABOUT.match(body)
     return (about.group(1) if about else body).rstrip(" ?.!") \
         if about or (body and not _QUESTION_START.match(body)) else ""
@@ -139,7 +139,7 @@ def _resolve_turn(question: str, asked: list[str], prev_answer: str = "") -> str
     if not asked or not is_follow_up(question):
         return question
     body = _LEAD.sub("", question).strip()
-    fragment = _fragment(question)
+    fragment = _fragment(body)
     if fragment:  # an ellipsis: "And Gaming?", "What about X?"
         # it continues the last question that asked for a fact: "And Gaming?" after "What drove the
         # increase?" asks for Gaming's figure, not for what drove it

@@ -55,6 +55,11 @@ def _ranked(a, question: str):
     return rank(question, pool(cands), qvec, load_model(), a._idf())
 
 
+def _ahead(ranked, *first):
+    """`ranked` with the sentences `first` put before the rest, in that order."""
+    return [*first] + [s for s in ranked if all(s is not f for f in first)]
+
+
 def _opening(ans) -> str:
     """The answer's first statement: its text up to the first run of markers."""
     return ans.text.split(" [", 1)[0]
@@ -332,10 +337,10 @@ def test_a_question_asking_for_a_share_gets_first_the_sentence_that_states_one(t
     ranked = _ranked(a, question)
     share = next(s for s in ranked if "62%" in s.span.text)
     year = next(s for s in ranked if "1998" in s.span.text)
-    order = [year, share] + [s for s in ranked if s is not year and s is not share]
+    order = _ahead(ranked, year, share)
     assert shares_first(question, order)[0] is share
     assert shares_first("When did the cooperative first ship wheat to Brenford?", order) == order
-    far = [year] + [s for s in ranked if s is not year and s is not share][:REACH - 1] + [share]
+    far = order[:1] + order[2:REACH + 1] + [share]
     assert shares_first(question, far)[0] is year  # only the best REACH are looked at
     assert asks_share("What percentage of patients recovered?") and not asks_share("What was the share price?")
     assert a.ask(question).citations[0].quote.startswith("Wheat makes up 62%")
@@ -354,7 +359,7 @@ def test_a_sentence_that_states_the_share_asked_of_the_name_asked_answers_it(tmp
     ranked = _ranked(a, question)
     share = next(s for s in ranked if "62%" in s.span.text)
     titles = {s.span.chunk: "Tarrow cooperative: grain exports" for s in ranked}  # the document names Tarrow
-    assert stated_share(question, [share] + [s for s in ranked if s is not share], titles) is share
+    assert stated_share(question, _ahead(ranked, share), titles) is share
     assert stated_share("What share of the Tarrow cooperative's exports is Barley?", ranked, titles) is None
     assert stated_share("When did the Tarrow cooperative first ship Wheat?", ranked, titles) is None
     assert stated_share("What share of the exports is wheat?", ranked, titles) is None  # names nothing
@@ -379,7 +384,7 @@ def test_a_margin_asked_gets_first_the_sentence_that_states_one_as_a_percentage(
     ranked = _ranked(a, question)
     margin = next(s for s in ranked if "32.2%" in s.span.text)
     amount = next(s for s in ranked if "$320 million" in s.span.text)
-    order = [amount, margin] + [s for s in ranked if s is not amount and s is not margin]
+    order = _ahead(ranked, amount, margin)
     assert shares_first(question, order)[0] is margin
     assert shares_first("What was the adjusted EBITDA of the north routes?", order) == order
 

@@ -359,7 +359,6 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
     # a column labelled with its unit ("2023 $ million"): the unit is said after the figure, not as part
     # of its period ("EBITDA: 2,018, for the 2023 $ million" had read so)
     columns, column_units = zip(*map(_unit_apart, columns)) if columns else ((), ())
-    columns = tuple(columns)
     if year_end:  # the bare years left undated by the table's own title
         columns = dated(f"Fiscal year ended {year_end},", columns)
     picked = [i for i in best_columns(question, columns) if vals[i] not in ("-", "–", "—")]
