@@ -199,6 +199,23 @@ def test_of_two_rows_named_alike_the_one_whose_column_fits_the_period_comes_firs
     assert [m.scored for m in row_matches(q, [annual, fourth], None, {})] == [fourth, annual]
 
 
+def test_of_two_rows_named_alike_the_one_whose_table_is_titled_by_what_is_asked_comes_first():
+    """A 10-K prints the same "Net earnings" row in its statements of earnings, where the figure is
+    stated, and at the top of its cash flow statement, where it is the starting input: a question for
+    net earnings reads the statement of earnings whichever the rankers put first."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    columns = ["January 28, 2032", "January 29, 2031"]
+    flows = _row("a.md", "Net earnings 1,419 2,454", header_text("Statements of cash flows (in millions)", columns),
+                 "c1", 2.0)
+    stated = _row("a.md", "Net earnings 1,419 2,454", header_text("Statements of earnings (in millions)", columns),
+                  "c1", 1.0)
+    q = "What were net earnings in the fiscal year ended January 29, 2031?"
+    assert [m.scored for m in row_matches(q, [flows, stated], None, {})] == [stated, flows]
+    assert [m.scored for m in row_matches(q, [stated, flows], None, {})] == [stated, flows]
+
+
 def test_the_documents_own_name_in_a_label_is_not_an_unasked_word():
     """"Net income attributable to Harbour Group plc common shareholders" answers a question that asks
     for net income attributable to common shareholders, over a shorter row that leaves words of the

@@ -106,12 +106,15 @@ class RowMatch:
     coverage: float
     fit: int = 0  # how well its best column fits the asked period (`table.column_fits`)
     part: bool = False  # its table is a part's ("... for the Domestic segment") and the question names none
+    titled: float = 0.0  # the idf mass of the question's words its table's own title holds
 
     @property
-    def order(self) -> tuple[float, int, bool]:
+    def order(self) -> tuple[float, int, bool, float]:
         """How rows as well named rank, best highest (`row_matches`): the score, then how well the
-        column fits the period, then the whole's table before a part's."""
-        return self.score, self.fit, not self.part
+        column fits the period, then the whole's table before a part's, then the table whose title
+        names what is asked: the same "Net earnings" row opens the cash-flow statement, where it is
+        an input, and closes the "Statements of Earnings", which state it."""
+        return self.score, self.fit, not self.part, self.titled
 
     @property
     def score(self) -> float:
@@ -329,7 +332,11 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     # (the table's own title: the section it stands in may name segments it sums)
     titled = set(terms.content_terms(table.parse_header(span.header).context))
     part = bool(titled & _PARTS) and not q_terms & titled and not q_terms & _KINDS
-    return RowMatch(None, label, context, extra, (label + context) / asked if asked else 0.0, fit, part)
+    # the question's words as it words them too: "net earnings" is read as the line item "net income",
+    # and its statement is titled "Statements of Earnings"
+    echoed = (q_terms | (set(terms.content_terms(question)) - _PERIOD_WORDS - _CHANGE_WORDS - doc)) & titled
+    return RowMatch(None, label, context, extra, (label + context) / asked if asked else 0.0, fit, part,
+                    sum(weight(t) for t in echoed))
 
 
 def row_matches(question: str, ranked: Sequence[Scored], idf, titles: Mapping[str, str] | None = None,
