@@ -2,6 +2,7 @@
 ranking, abstention, follow-ups, the pure answer function, and the training command end to end.
 Real components: the packaged MiniLM (ONNX), Chroma on temp dirs, the shipped model file."""
 import json
+from dataclasses import replace
 import re
 import time
 
@@ -251,6 +252,15 @@ def test_the_passages_the_answer_quotes_come_first_among_the_hits(small):
         assert sorted(h.chunk_id for h in ans.hits) == sorted(c.record.id for c in cands)
         rest = [h.chunk_id for h in ans.hits if not any(q in h.text for q in quoted)]
         assert rest == [c.record.id for c in order if c.record.id in rest]  # the others in search order
+    # a sentence names the first passage that holds it: where that passage was not retrieved, an
+    # overlapping one that holds the sentence too is the quoted one
+    ans = answer(question, cands, qvec, model=load_model())
+    own = ans.hits[0].chunk_id
+    other = [replace(c, record=replace(c.record, id=f"{own}-overlap")) for c in cands if c.record.id == own]
+    rest = [c for c in cands if c.record.id != own]
+    again = answer(question, rest + other, qvec, model=load_model())
+    assert again.citations[0].quote == ans.citations[0].quote
+    assert again.hits[0].chunk_id == f"{own}-overlap"
 
 
 VERDEN = """Verden reactions

@@ -75,7 +75,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     # that only shares its words)
     rows = ratio_rows(asked, ranked, idf, titles) if lead is None else []
     if rows and (p < answer_above or not states_ratio(ranked[0], asked)):
-        ans = compose(asked, rows, _cited_first(hits, rows), model.differ_overlap, titles)
+        ans = compose(asked, rows, _cited_first(hits, rows, candidates), model.differ_overlap, titles)
         return replace(ans, question=res.question, resolved=res.resolved, text=f"{preface(asked)} {ans.text}")
     if p < answer_above and lead is None:
         return declined
@@ -87,15 +87,25 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     opening = lead_passage(best, ranked, frozenset(terms.content_terms(asked)), asked)
     said = opening + [s for s in said[1:] if all(s is not o for o in opening)]
     # the passage of the sentence that answers leads the hits, before one an opening pair borrows from
-    ans = compose(asked, said, _cited_first(hits, [best] + said), model.differ_overlap, titles, len(opening))
+    ans = compose(asked, said, _cited_first(hits, [best] + said, candidates), model.differ_overlap, titles,
+                  len(opening))
     return replace(ans, question=res.question, resolved=res.resolved)
 
 
-def _cited_first(hits: tuple, said: list[Scored]) -> tuple:
+def _cited_first(hits: tuple, said: list[Scored], candidates: Sequence[Candidate]) -> tuple:
     """The retrieved passages with those the answer quotes first, in its order, then the rest as
     retrieved: a row found by the figure row search joins the candidates last, and the top k shown
-    beside the answer left out the passage it quoted."""
-    order = {c: i for i, c in enumerate(dict.fromkeys(s.span.chunk for s in said))}
+    beside the answer left out the passage it quoted. A sentence two overlapping passages share names
+    the first of them (`rag.retrieve.with_sentences`), which may not have been retrieved: the quoted
+    passage is then the first candidate that holds it (a store count's row, cited from its page, was
+    missing from the hits: reports tune half, page@5 0.790 -> 0.806)."""
+    retrieved = {h.chunk_id for h in hits}
+    holder: dict[str, str] = {}
+    for c in candidates:
+        for sent in c.sentences:
+            holder.setdefault(sent.id, c.record.id)
+    quoted = (s.span.chunk if s.span.chunk in retrieved else holder.get(s.record.id, s.span.chunk) for s in said)
+    order = {c: i for i, c in enumerate(dict.fromkeys(quoted))}
     return tuple(sorted(hits, key=lambda h: order.get(h.chunk_id, len(order))))  # stable: the rest keep theirs
 
 
