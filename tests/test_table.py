@@ -109,6 +109,23 @@ def test_year_columns_read_with_the_span_their_title_gives_them():
     plain = header_text("Earnings per share, three months ended", ["2032", "2031"])
     assert cells(plain, row)[0] == ("2032", "2031")
 
+
+def test_date_columns_read_with_the_span_their_title_says_ended_on_them():
+    """A 10-K's "Fiscal Years Ended" over "January 28, 2033 | January 29, 2032": a year's earnings are
+    for the year ended on that date, not "as of" it; two spans over four dates split them in order; a
+    balance sheet's dates, under no span, stay dates."""
+    years = header_text("Statements of earnings ($ in millions) Fiscal Years Ended", ["January 28, 2033", "January 29, 2032"])
+    q = "What were net earnings in the fiscal year ended January 29, 2032?"
+    assert figure(q, years, "Net earnings $ 1,419 $ 2,454") == \
+        "Net earnings: $2,454 million, for the fiscal year ended January 29, 2032"
+    both = header_text("Three Months Ended Six Months Ended", ["July 30, 2033", "July 31, 2032", "July 30, 2033", "July 31, 2032"])
+    assert cells(both, "Revenue 13,507 6,704 20,699 14,992")[0] == (
+        "Three Months Ended July 30, 2033", "Three Months Ended July 31, 2032",
+        "Six Months Ended July 30, 2033", "Six Months Ended July 31, 2032")
+    sheet = header_text("Balance sheets ($ in millions)", ["January 28, 2033", "January 29, 2032"])
+    assert figure("What were total assets as of January 29, 2032?", sheet, "Total assets $ 15,803 $ 17,504") == \
+        "Total assets: $17,504 million, as of January 29, 2032"
+
 GLUED = """Harbour Crane Review
 
 Table: Cranes on the north quay, spring survey

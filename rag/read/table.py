@@ -179,13 +179,37 @@ def dated(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
         # under the same years, so "2022" of the third quarter's table is that quarter of 2022
         named = {" ".join(m.group(0).lower().split()) for m in _TITLED.finditer(context)}
         leads = [named.pop().capitalize()] if len(named) == 1 else []
-    if not leads or len(columns) % len(leads) or not any(_YEAR.fullmatch(c.strip()) for c in columns):
+    if not leads:
+        return _spans_ended(context, columns)
+    if len(columns) % len(leads) or not any(_YEAR.fullmatch(c.strip()) for c in columns):
         return columns
     per = len(columns) // len(leads)
     out = []
     for i, c in enumerate(columns):
         lead = re.sub(r"\b(year|quarter)s\b", r"\1", leads[i // per], flags=re.I)  # "Years ended" -> "Year ended"
         out.append(f"{lead}, {c.strip()}" if _YEAR.fullmatch(c.strip()) else c)
+    return tuple(out)
+
+
+# A span a title says ended, where its columns give the dates: "Fiscal Years Ended" over "January 28,
+# 2023 | January 29, 2022", a 10-K's statements; the column alone read "as of January 29, 2022", a
+# balance sheet's date, for a year's earnings.
+_ENDED = re.compile(r"\b(?:(?:three|six|nine|twelve|3|6|9|12)\s+months|(?:13|26|39|52|53)\s+weeks|(?:fiscal\s+)?"
+                    r"(?:years?|quarters?))\s+ended\b(?!,?\s+(?:%s)\.?\s+\d)" % "|".join(_MONTHS), re.I)
+_FULL_DATE = re.compile(r"(?:%s)\.?\s+\d{1,2},?\s+(?:19|20)\d\d" % "|".join(_MONTHS), re.I)
+
+
+def _spans_ended(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Full-date columns read with the span their table's title says ended on them (`_ENDED`): one span
+    over all of them, or several over as many equal groups, in order; other columns stay as printed."""
+    spans = [" ".join(m.group(0).split()) for m in _ENDED.finditer(context)]
+    if not spans or len(columns) % len(spans) or not all(_FULL_DATE.fullmatch(c.strip()) for c in columns if c.strip()):
+        return columns
+    per = len(columns) // len(spans)
+    out = []
+    for i, c in enumerate(columns):
+        span = re.sub(r"\b(year|quarter)s\b", r"\1", spans[i // per], flags=re.I)  # "Years Ended" -> "Year Ended"
+        out.append(f"{span[:1].upper()}{span[1:]} {c.strip()}" if c.strip() else c)
     return tuple(out)
 
 
