@@ -185,6 +185,28 @@ def test_a_copy_stating_another_figure_is_shown_beside_the_original(tmp_path, em
     assert sum("31 metres" in c.quote for c in ans.citations) == 1
 
 
+def test_a_date_is_not_a_figure_that_makes_the_sources_differ():
+    """"How many votes ...?": a tally's row and another file's sentence that only dates an event share
+    the question's names but state no two counts of one thing; a second count does differ."""
+    import numpy as np
+
+    from rag import terms
+    from rag.answer.compose import compose
+    from rag.answer.features import Scored
+    from rag.store import Record
+
+    def said(source, text):
+        meta = {"source": source, "start": 0, "end": len(text), "kind": "sentence", "chunk": source}
+        return Scored(Record(f"{source}:0", text, meta), np.zeros(1), 1.0, frozenset(terms.content_terms(text)))
+
+    q = "How many votes were cast against Mary Lee in 2032?"
+    tally = said("may.txt", "Mary Lee received 16,105,005 votes against her election.")
+    dated = said("aug.txt", "On August 19, 2032, the company announced that Mary Lee will step down on September 1, 2032.")
+    assert not compose(q, [tally, dated], ()).text.startswith("The sources differ")
+    other = said("aug.txt", "Mary Lee received 15,990,120 votes against her election.")
+    assert compose(q, [tally, other], ()).text.startswith("The sources differ")
+
+
 ALBUM = """Harbor Lights
 
 Harbor Lights is the second album by the folk band Tidewater Collective.

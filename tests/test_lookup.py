@@ -216,6 +216,19 @@ def test_of_two_rows_named_alike_the_one_whose_table_is_titled_by_what_is_asked_
     assert [m.scored for m in row_matches(q, [stated, flows], None, {})] == [stated, flows]
 
 
+def test_a_table_by_category_answers_for_its_documents_period_only():
+    """A vote tally names no period in its columns: it answers for the year its document is dated,
+    not for another year asked."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    votes = header_text("Votes at the annual meeting: Name", ["Votes For", "Votes Against", "Abstentions"])
+    row = _row("a.md", "Mary Lee 54,484,293 16,105,005 77,685", votes, "c1", 1.0)
+    titles = {"c1": "Harbour Group plc, Form 8-K, dated May 20, 2032"}
+    assert row_matches("How many votes were cast against Mary Lee in 2032?", [row], None, titles)
+    assert not row_matches("How many votes were cast against Mary Lee in 2030?", [row], None, titles)
+
+
 def test_the_documents_own_name_in_a_label_is_not_an_unasked_word():
     """"Net income attributable to Harbour Group plc common shareholders" answers a question that asks
     for net income attributable to common shareholders, over a shorter row that leaves words of the

@@ -110,6 +110,17 @@ def test_year_columns_read_with_the_span_their_title_gives_them():
     assert cells(plain, row)[0] == ("2032", "2031")
 
 
+def test_a_table_by_category_reads_the_column_the_question_names():
+    """A vote tally's columns name no period ("Votes For | Votes Against | ..."): the question's words
+    pick one, and the answer says which; words that several columns share pick none."""
+    votes = header_text("The votes were cast as set forth below: Name", ["Votes For", "Votes Against", "Abstentions"])
+    row = "Mary Lee 54,484,293 16,105,005 77,685"
+    q = "How many votes were cast against Mary Lee's election in 2032?"
+    assert best_column(q, cells(votes, row)[0]) == 1
+    assert figure(q, votes, row) == "Mary Lee: 16,105,005 (Votes Against)"
+    assert best_column("How many votes did Mary Lee receive?", cells(votes, row)[0]) is None
+
+
 def test_date_columns_read_with_the_span_their_title_says_ended_on_them():
     """A 10-K's "Fiscal Years Ended" over "January 28, 2033 | January 29, 2032": a year's earnings are
     for the year ended on that date, not "as of" it; two spans over four dates split them in order; a

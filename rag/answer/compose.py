@@ -182,7 +182,9 @@ def _conflicting(a: Scored, b: Scored, q_terms: set[str], min_overlap: float, nu
         return False
     if _restates(a, b, min_overlap):
         return True
-    na, nb = terms.numbers(a.span.text), terms.numbers(b.span.text)
+    # (a date is no quantity: "On August 19, 2022, ... announced" does not state another vote count
+    # than a tally's row)
+    na, nb = terms.numbers(_DATE.sub(" ", a.span.text)), terms.numbers(_DATE.sub(" ", b.span.text))
     return number_question and bool(na and nb and not (na & nb)) \
         and len(a.terms & b.terms & q_terms) >= 2
 

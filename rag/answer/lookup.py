@@ -270,6 +270,10 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     if read is None or not read[1] or _misread(read[1]) or not (
             picked or any_period and not table.column_fits(question, read[0])):
         return None
+    asked_years = table.question_periods(question)["years"]
+    if picked and table.undated(read[0]) and asked_years and not asked_years & table.period_terms(
+            f"{table.parse_header(span.header).context} {span.section} {title} {span.source}")["years"]:
+        return None  # a table by category states its document's period: another year asked is not there
     # the table's title, its section and the asked column's label, which may name a segment ("Twelve
     # Months Ended June 30, 2023 Rigid Packaging": a row left without figures under the others' labels
     # keeps only the columns it fills, `rag.read.pdf.tables`)

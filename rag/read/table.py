@@ -320,6 +320,8 @@ def best_columns(question: str, columns) -> list[int]:
 def best_column(question: str, columns, terms: dict | None = None) -> int | None:
     """The column whose period the question names: its year above all, then month, day and the span
     ("three months", "six months", a year). None when the question names no period or no column fits."""
+    if undated(columns):
+        return _named_column(question, columns)
     scores = column_fits(question, columns, terms)
     if not scores:
         return None
@@ -328,6 +330,21 @@ def best_column(question: str, columns, terms: dict | None = None) -> int | None
     asked = set(_terms.content_terms(question))
     best = max(range(len(scores)), key=lambda i: (scores[i], len(asked & set(_terms.content_terms(columns[i]))), -i))
     return best if scores[best] > 0 else None
+
+
+def undated(columns) -> bool:
+    """Columns that name no period: a table by category ("Votes For | Votes Against | Abstentions"),
+    whose period is its document's."""
+    return bool(columns) and not any(v for c in columns for v in period_terms(c).values())
+
+
+def _named_column(question: str, columns) -> int | None:
+    """Of columns by category, the one that shares the most words with the question, when one does
+    ("votes cast against" -> "Votes Against", not "Votes For"); None on a tie."""
+    asked = set(_terms.content_terms(question))
+    shared = [len(asked & set(_terms.content_terms(c))) for c in columns]
+    best = max(shared)
+    return shared.index(best) if best and shared.count(best) == 1 else None
 
 
 _OPENING = re.compile(r"\b(?:beginning|opening|start)\b", re.I)
@@ -397,6 +414,9 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
     said = f"{label}: " + "; ".join(
         f"{vals[i]}{'' if not units[i] or vals[i].endswith('%') else ' ' + units[i] + _rounded(vals[i], units[i])}, "
         f"{_period_phrase(columns[i])}" for i in picked)
+    if undated(columns):  # a category, not a period: "Richard A. Johnson: 16,105,005 (Votes Against)"
+        said = f"{label}: " + "; ".join(f"{vals[i]}{' ' + units[i] if units[i] and not vals[i].endswith('%') else ''} "
+                                        f"({columns[i]})" for i in picked)
     if len(picked) == 2 and _ASKS_CHANGE.search(question):
         # a table in dollars whose cells print no sign ("(MILLIONS OF DOLLARS)") states its change in them;
         # so does one that names no currency ("(MILLIONS)") in a document that prints one ("$190 million").
