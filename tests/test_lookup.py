@@ -216,6 +216,21 @@ def test_of_two_rows_named_alike_the_one_whose_table_is_titled_by_what_is_asked_
     assert [m.scored for m in row_matches(q, [stated, flows], None, {})] == [stated, flows]
 
 
+def test_of_two_rows_named_alike_the_audited_statements_row_comes_first():
+    """An earnings release marks its statements "(Unaudited)"; the 10-K's of the same rows are audited
+    and answer first, whichever the rankers put first."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    cols = ["June 30, 2032", "June 30, 2031"]
+    release = _row("release.md", "Net sales 14,694 14,544",
+                   header_text("Condensed Consolidated Statements of Income (Unaudited) ($ million)", cols), "c1", 2.0)
+    annual = _row("annual.md", "Net sales 14,694 14,544",
+                  header_text("Consolidated Statements of Income ($ in millions)", cols), "c2", 1.0)
+    q = "What were net sales for the year ended June 30, 2032?"
+    assert [m.scored for m in row_matches(q, [release, annual], None, {})] == [annual, release]
+
+
 def test_a_table_by_category_answers_for_its_documents_period_only():
     """A vote tally names no period in its columns: it answers for the year its document is dated,
     not for another year asked."""

@@ -163,6 +163,25 @@ def test_a_ratio_is_never_computed_from_rows_of_two_filings():
     assert ratio_rows(q, [assets, same], None, {"c1": "One report"}) == [assets, same]
 
 
+def test_a_ratio_is_computed_from_the_audited_statement_when_a_release_prints_the_same_rows():
+    """A company's 10-K and its earnings release print the same balance sheet rows; the release's is
+    marked "(Unaudited)": the rows come from the 10-K's, whichever the rankers put first."""
+    from rag.answer.ratios import ratio_rows
+    from rag.read.table import header_text
+    from test_lookup import _row
+
+    cols = ["June 30, 2032", "June 30, 2031"]
+    release = header_text("Condensed Consolidated Balance Sheets (Unaudited) ($ million)", cols)
+    annual = header_text("Consolidated Balance Sheets ($ in millions)", cols)
+    rows = [_row("release.md", "Total current assets 675 635", release, "c1", 2.0),
+            _row("release.md", "Total current liabilities 450 430", release, "c1", 2.0),
+            _row("annual.md", "Total current assets 675 635", annual, "c2", 1.0),
+            _row("annual.md", "Total current liabilities 450 430", annual, "c2", 1.0)]
+    titles = {"c1": "Harbour Group earnings release", "c2": "Harbour Group annual report"}
+    q = "What was Harbour Group's current ratio at June 30, 2032?"
+    assert ratio_rows(q, rows, None, titles) == rows[2:]
+
+
 def test_a_ratio_asked_for_no_period_is_answered_with_its_rows_in_every_column(filings):
     ans = filings.ask("Has Marina Ropeworks' current ratio been stable over the years?")
     assert ans.text.startswith("The documents do not state the current ratio"), ans.text

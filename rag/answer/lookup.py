@@ -107,14 +107,16 @@ class RowMatch:
     fit: int = 0  # how well its best column fits the asked period (`table.column_fits`)
     part: bool = False  # its table is a part's ("... for the Domestic segment") and the question names none
     titled: float = 0.0  # the idf mass of the question's words its table's own title holds
+    audited: bool = True  # its table is not marked "(Unaudited)"
 
     @property
-    def order(self) -> tuple[float, int, bool, float]:
+    def order(self) -> tuple[float, int, bool, float, bool]:
         """How rows as well named rank, best highest (`row_matches`): the score, then how well the
         column fits the period, then the whole's table before a part's, then the table whose title
         names what is asked: the same "Net earnings" row opens the cash-flow statement, where it is
-        an input, and closes the "Statements of Earnings", which state it."""
-        return self.score, self.fit, not self.part, self.titled
+        an input, and closes the "Statements of Earnings", which state it; then an audited statement
+        (a 10-K's) before the unaudited one of an earnings release that prints the same rows."""
+        return self.score, self.fit, not self.part, self.titled, self.audited
 
     @property
     def score(self) -> float:
@@ -129,6 +131,9 @@ class RowMatch:
 # states another figure ("Gross profit: $2,220 million" answered "Best Buy's gross profit rate"; with
 # this, a "Gross profit as a % of revenue" row; figures tune half: no answer changed).
 _RATIOS = frozenset(terms.content_terms("rate rates margin margins ratio ratios percentage percentages"))
+
+# A statement its filer marks as not audited (an earnings release's, a 10-Q's).
+_UNAUDITED = re.compile(r"\bunaudited\b", re.I)
 
 # The label of a table's total row: it states the figure for what the table's title names.
 _TOTAL = frozenset(terms.content_terms("total totals"))
@@ -340,7 +345,7 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     # and its statement is titled "Statements of Earnings"
     echoed = (q_terms | (set(terms.content_terms(question)) - _PERIOD_WORDS - _CHANGE_WORDS - doc)) & titled
     return RowMatch(None, label, context, extra, (label + context) / asked if asked else 0.0, fit, part,
-                    sum(weight(t) for t in echoed))
+                    sum(weight(t) for t in echoed), not _UNAUDITED.search(f"{span.header} {span.section}"))
 
 
 def row_matches(question: str, ranked: Sequence[Scored], idf, titles: Mapping[str, str] | None = None,

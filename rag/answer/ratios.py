@@ -145,9 +145,12 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
     if len(per_item) < 2:
         return []
 
-    def standing(t: tuple[str, str]) -> tuple[int, int]:  # items the table holds, how well their columns fit
+    def standing(t: tuple[str, str]) -> tuple[int, int, bool]:
+        # items the table holds, how well their columns fit, then an audited table before an unaudited
+        # one of the same rows (`lookup.RowMatch.order`)
         held = [max((m.fit for m in ms if _table(m.scored) == t), default=None) for ms in per_item]
-        return sum(h is not None for h in held), sum(h for h in held if h is not None)
+        audited = all(m.audited for ms in per_item for m in ms if _table(m.scored) == t)
+        return sum(h is not None for h in held), sum(h for h in held if h is not None), audited
 
     tables = list(dict.fromkeys(_table(m.scored) for ms in per_item for m in ms))
     best = max(tables, key=standing)  # (max keeps the first of equals: the earliest found)
