@@ -231,6 +231,19 @@ def test_of_two_rows_named_alike_the_audited_statements_row_comes_first():
     assert [m.scored for m in row_matches(q, [release, annual], None, {})] == [annual, release]
 
 
+def test_a_row_of_a_table_by_period_answers_for_its_period():
+    """A store count by quarter (rows are quarters, columns what is counted): the row of the quarter
+    asked answers, another quarter's does not."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    store = header_text("Store update", ["Fiscal 2032", "Total stores open at beginning of the quarter",
+                                         "Total stores open at end of the quarter"])
+    rows = [_row("a.md", text, store, "c1", 1.0) for text in ("1st Quarter 1,308 1,318", "3rd Quarter 1,325 1,343")]
+    q = "How many stores did Harbour Group have open at the end of the third quarter of fiscal 2032?"
+    assert [m.scored for m in row_matches(q, rows, None, {"c1": "Harbour Group quarterly results"})] == rows[1:]
+
+
 def test_a_table_by_category_answers_for_its_documents_period_only():
     """A vote tally names no period in its columns: it answers for the year its document is dated,
     not for another year asked."""

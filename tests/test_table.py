@@ -121,6 +121,20 @@ def test_a_table_by_category_reads_the_column_the_question_names():
     assert best_column("How many votes did Mary Lee receive?", cells(votes, row)[0]) is None
 
 
+def test_a_table_whose_rows_are_periods_reads_the_row_the_period_names_and_the_column_its_words_name():
+    """A store count by quarter: the rows are the quarters ("3 rd Quarter", a PDF's raised "rd" set
+    apart), the first column's label says their year, the columns what is counted. The third
+    quarter's stores at its end are read from that row and the end column; another quarter asked is
+    not read from it."""
+    store = header_text("Store update", ["Fiscal 2032", "Total stores open at beginning of the quarter",
+                                         "Number of stores opened during the quarter", "Total stores open at end of the quarter"])
+    third, first = "3 rd Quarter 1,325 18 1,343", "1 st Quarter 1,308 10 1,318"
+    q = "How many stores were open at the end of the third quarter of fiscal 2032?"
+    assert figure(q, store, third) == "Total stores open at end of the quarter: 1,343, for the 3rd quarter fiscal 2032"
+    assert figure(q, store, first) is None
+    assert figure("How many stores were opened during the first quarter of fiscal 2032?", store, first) == \
+        "Number of stores opened during the quarter: 10, for the 1st quarter fiscal 2032"
+
 def test_date_columns_read_with_the_span_their_title_says_ended_on_them():
     """A 10-K's "Fiscal Years Ended" over "January 28, 2033 | January 29, 2032": a year's earnings are
     for the year ended on that date, not "as of" it; two spans over four dates split them in order; a

@@ -271,6 +271,7 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     if not q_terms:
         return None
     read = table.cells(span.header, span.text)
+    read = table.by_period(question, read) if read else None  # (a row of a period: its named column's figure)
     picked = table.best_columns(question, read[0]) if read else []
     if read is None or not read[1] or _misread(read[1]) or not (
             picked or any_period and not table.column_fits(question, read[0])):

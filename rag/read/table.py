@@ -152,7 +152,41 @@ def cells(header: str, row: str) -> tuple[tuple[str, ...], str, list[str]] | Non
         if got and all(share.endswith("%") and not amount.endswith("%")
                        for amount, share in zip(got[1][::2], got[1][1::2])):
             return dated(context, cols), got[0], got[1][::2]
+    # A table whose rows are periods ("3 rd Quarter 1,325 18 0 1,343" under "Fiscal 2022 | Total stores
+    # open at beginning of the quarter | ... | Total stores open at end of the quarter"): its first
+    # column's label is over the row labels, which are no figures, and may say their year
+    if len(columns) >= 3 and (got := row_cells(row, len(columns) - 1)) and period_label(got[0]) \
+            and undated(columns[1:]):
+        year = _YEAR_TAIL.search(columns[0])
+        return columns[1:], f"{got[0]} {year.group(0)}" if year else got[0], got[1]
     return None
+
+
+_YEAR_TAIL = re.compile(r"\b(?:fiscal\s+|fy\s*)?(?:19|20)\d\d\s*$", re.I)
+
+
+# A row label that names a period and nothing else ("3rd Quarter", "Q1", "Fiscal 2022", "First half").
+_PERIOD_LABEL = re.compile(r"(?:(?:first|second|third|fourth|[1-4](?:st|nd|rd|th)|q[1-4]|fiscal|fy|quarter|year|"
+                           r"full|half|(?:19|20)\d\d)\b[\s,.-]*)+", re.I)
+
+
+def period_label(label: str) -> bool:
+    return bool(label) and _PERIOD_LABEL.fullmatch(_SPACED_ORDINAL.sub(r"\1\2", label.strip())) is not None
+
+
+def by_period(question: str, read: tuple) -> tuple | None:
+    """A row of a table whose rows are periods and whose columns say what is counted ("3rd Quarter" under
+    "Total stores open at beginning of the quarter | ... | Total stores open at end of the quarter"),
+    read the other way round: the column the question's words name is the line item, the row's
+    label its period. Other rows as they are; None when no column is named."""
+    columns, label, vals = read
+    if not (period_label(label) and undated(columns)):
+        return read
+    asked, row = question_periods(question), period_terms(label)
+    if any(asked[k] and row[k] and not asked[k] & row[k] for k in ("quarters", "years")):
+        return None  # another quarter's or year's row
+    i = _named_column(question, columns)
+    return None if i is None else ((_SPACED_ORDINAL.sub(r"\1\2", label),), columns[i], [vals[i]])
 
 
 # What a table's title line says its year columns span: "Three Months Ended December 31," over
@@ -259,11 +293,14 @@ def unit_of(context: str) -> str:
     return (m.group(1) or m.group(2)).lower().rstrip("s") if m else ""
 
 
+_SPACED_ORDINAL = re.compile(r"\b([1-4])\s+(st|nd|rd|th)\b")
+
+
 @lru_cache(maxsize=4096)  # a table's column labels are read again for each of its rows
 def period_terms(text: str) -> dict:
     """The period words of `text`: years (fiscal "FY23" as 2023), months, days of the month, and
     spans ("three months", "six months", "year")."""
-    t = text.lower()
+    t = _SPACED_ORDINAL.sub(r"\1\2", text.lower())  # "3 rd Quarter": a PDF's raised "rd" set apart
     fiscal = {y if len(y) == 4 else "20" + y for y in _FY.findall(t)}
     # a dated column marked with its fiscal year ("July 30, 2022 (fiscal 2023)", `rag.read.fiscal`):
     # the date's year is its calendar year, the mark its fiscal one
@@ -334,8 +371,9 @@ def best_column(question: str, columns, terms: dict | None = None) -> int | None
 
 def undated(columns) -> bool:
     """Columns that name no period: a table by category ("Votes For | Votes Against | Abstentions"),
-    whose period is its document's."""
-    return bool(columns) and not any(v for c in columns for v in period_terms(c).values())
+    whose period is its document's, or by what is counted in each period of its rows ("Number of
+    stores opened during the quarter": a span, but no date or quarter of its own)."""
+    return bool(columns) and not any(v for c in columns for k, v in period_terms(c).items() if k != "spans")
 
 
 def _named_column(question: str, columns) -> int | None:
@@ -394,6 +432,7 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
     states ("for the fiscal year ended June 30, 2022", not "in 2022"). currency: the sign the document
     prints before its amounts elsewhere, for a change of an amount its table gives no currency for."""
     read = cells(header, row)
+    read = by_period(question, read) if read else None
     if read is None:
         return None
     columns, label, vals = read
