@@ -244,6 +244,22 @@ def test_a_row_of_a_table_by_period_answers_for_its_period():
     assert [m.scored for m in row_matches(q, rows, None, {"c1": "Harbour Group quarterly results"})] == rows[1:]
 
 
+def test_total_in_a_label_is_not_a_word_the_question_leaves_out():
+    """"Total Digital Media revenue" of a table of the segment's revenue by offering is the segment's
+    revenue; the "Digital Media" row of a table of subscription revenue by segment is part of it. The
+    total's "Total" does not count against it."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text
+
+    cols = ["2032", "2031"]
+    part = _row("a.md", "Digital Media $ 12,385 $ 11,048",
+                header_text("Subscription revenue by segment (in millions)", cols), "c1", 2.0)
+    total = _row("a.md", "Total Digital Media revenue $ 12,842 $ 11,520",
+                 header_text("Revenue by offering in our Digital Media segment (in millions)", cols), "c1", 1.0)
+    q = "What revenue did the Digital Media segment generate in 2032?"
+    assert row_matches(q, [part, total], None, {})[0].scored is total
+
+
 def test_a_table_by_category_answers_for_its_documents_period_only():
     """A vote tally names no period in its columns: it answers for the year its document is dated,
     not for another year asked."""
