@@ -119,6 +119,12 @@ def test_a_table_by_category_reads_the_column_the_question_names():
     assert best_column(q, cells(votes, row)[0]) == 1
     assert figure(q, votes, row) == "Mary Lee: 16,105,005 (Votes Against)"
     assert best_column("How many votes did Mary Lee receive?", cells(votes, row)[0]) is None
+    # a column of shares answers only a question that asks for one, though it shares the question's word
+    shares = header_text("Statement of earnings, second quarter of 2032 (in millions)", ["Amount", "Percent to Sales"])
+    assert figure("What were sales to customers in the second quarter of 2032?", shares,
+                  "Sales to customers $ 21,519 100.0 %") == "Sales to customers: $21,519 million (Amount)"
+    assert figure("What was gross profit as a percent of sales in the second quarter of 2032?", shares,
+                  "Gross profit 15,057 70.0 %") == "Gross profit: 70.0% (Percent to Sales)"
 
 
 def test_a_table_whose_rows_are_periods_reads_the_row_the_period_names_and_the_column_its_words_name():

@@ -376,13 +376,24 @@ def undated(columns) -> bool:
     return bool(columns) and not any(v for c in columns for k, v in period_terms(c).items() if k != "spans")
 
 
+# A column of shares ("% of sales", "Percent to Sales"), and a question that asks for one.
+_SHARE_COLUMN = re.compile(r"%|\bpercent", re.I)
+_ASKS_SHARE = re.compile(r"%|\b(?:percent|percentage|share|rate|ratio|margin)s?\b", re.I)
+
+
 def _named_column(question: str, columns) -> int | None:
     """Of columns by category, the one that shares the most words with the question, when one does
-    ("votes cast against" -> "Votes Against", not "Votes For"); None on a tie."""
+    ("votes cast against" -> "Votes Against", not "Votes For"); None on a tie. A column of shares
+    answers only a question that asks for one: "Net sales" under "Amount | Percent to Sales" is
+    the amount, though the question's "sales" is the other column's word."""
     asked = set(_terms.content_terms(question))
-    shared = [len(asked & set(_terms.content_terms(c))) for c in columns]
+    amount = not _ASKS_SHARE.search(question)  # (-1: a share, which an amount asked is not)
+    shared = [-1 if amount and _SHARE_COLUMN.search(c) else len(asked & set(_terms.content_terms(c))) for c in columns]
     best = max(shared)
-    return shared.index(best) if best and shared.count(best) == 1 else None
+    if best > 0 and shared.count(best) == 1:
+        return shared.index(best)
+    amounts = [i for i, n in enumerate(shared) if n >= 0]
+    return amounts[0] if amount and len(amounts) == 1 and len(columns) > 1 else None
 
 
 _OPENING = re.compile(r"\b(?:beginning|opening|start)\b", re.I)
