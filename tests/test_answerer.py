@@ -2,9 +2,9 @@
 ranking, abstention, follow-ups, the pure answer function, and the training command end to end.
 Real components: the packaged MiniLM (ONNX), Chroma on temp dirs, the shipped model file."""
 import json
-from dataclasses import replace
 import re
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -395,7 +395,6 @@ def test_a_sentence_that_states_the_share_asked_of_the_name_asked_answers_it(tmp
     assert stated_share("What share of the Tarrow cooperative's exports is Barley?", ranked, titles) is None
     assert stated_share("When did the Tarrow cooperative first ship Wheat?", ranked, titles) is None
     assert stated_share("What share of the exports is wheat?", ranked, titles) is None  # names nothing
-
 
 
 FERRY_RESULTS = """Harbour ferries, fourth quarter

@@ -276,14 +276,15 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     if read is None or not read[1] or _misread(read[1]) or not (
             picked or any_period and not table.column_fits(question, read[0])):
         return None
+    own_title = table.parse_header(span.header).context  # the table's own title and unit line
     asked_years = table.question_periods(question)["years"]
     if picked and table.undated(read[0]) and asked_years and not asked_years & table.period_terms(
-            f"{table.parse_header(span.header).context} {span.section} {title} {span.source}")["years"]:
+            f"{own_title} {span.section} {title} {span.source}")["years"]:
         return None  # a table by category states its document's period: another year asked is not there
     # the table's title, its section and the asked column's label, which may name a segment ("Twelve
     # Months Ended June 30, 2023 Rigid Packaging": a row left without figures under the others' labels
     # keeps only the columns it fills, `rag.read.pdf.tables`)
-    context_text = f"{table.parse_header(span.header).context} {span.section} {' '.join(read[0][i] for i in picked)}"
+    context_text = f"{own_title} {span.section} {' '.join(read[0][i] for i in picked)}"
     if not all(holds(f"{span.text} {context_text} {title} {span.source}", n) for n in names):
         return None
     label_terms = {t for t in terms.content_terms(line_items(read[1])) if not t[0].isdigit()} - _PERIOD_WORDS \
@@ -344,7 +345,7 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     # (a basis the row does not print is no word it misses: `_BASIS`)
     asked = sum(weight(t) for t in q_terms - (_basis_terms(question) - in_label - in_context))
     # (the table's own title: the section it stands in may name segments it sums)
-    titled = set(terms.content_terms(table.parse_header(span.header).context))
+    titled = set(terms.content_terms(own_title))
     part = bool(titled & _PARTS) and not q_terms & titled and not q_terms & _KINDS
     # the question's words as it words them too: "net earnings" is read as the line item "net income",
     # and its statement is titled "Statements of Earnings"

@@ -230,14 +230,13 @@ def dated(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
 # balance sheet's date, for a year's earnings.
 _ENDED = re.compile(r"\b(?:(?:three|six|nine|twelve|3|6|9|12)\s+months|(?:13|26|39|52|53)\s+weeks|(?:fiscal\s+)?"
                     r"(?:years?|quarters?))\s+ended\b(?!,?\s+(?:%s)\.?\s+\d)" % "|".join(_MONTHS), re.I)
-_FULL_DATE = re.compile(r"(?:%s)\.?\s+\d{1,2},?\s+(?:19|20)\d\d" % "|".join(_MONTHS), re.I)
 
 
 def _spans_ended(context: str, columns: tuple[str, ...]) -> tuple[str, ...]:
     """Full-date columns read with the span their table's title says ended on them (`_ENDED`): one span
     over all of them, or several over as many equal groups, in order; other columns stay as printed."""
     spans = [" ".join(m.group(0).split()) for m in _ENDED.finditer(context)]
-    if not spans or len(columns) % len(spans) or not all(_FULL_DATE.fullmatch(c.strip()) for c in columns if c.strip()):
+    if not spans or len(columns) % len(spans) or not all(_DATED.fullmatch(c.strip()) for c in columns if c.strip()):
         return columns
     per = len(columns) // len(spans)
     out = []
