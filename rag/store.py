@@ -159,8 +159,18 @@ class Store:
             raise IndexMismatchError(self.describe_mismatch() + "; run ingest to rebuild it")
 
     def create(self, reset: bool = False) -> None:
-        """Create the collections (dropping existing ones first when `reset`)."""
+        """Create the collections (dropping existing ones first when `reset`).
+
+        A reset keeps the generation count going: the BM25 and vector copies built from the old
+        collections are tagged with its generations, and a count started again at 1 had the rebuilt
+        index served from the copies of the old one (its passages, its text) until the count passed them."""
+        previous = 0
         if reset:
+            for fast in (True, False):  # (the file beside the store counts where Chroma cannot be read)
+                try:
+                    previous = max(previous, self.generation(fast=fast))
+                except Exception:
+                    pass
             for kind in ("chunks", "sentences", "files"):
                 try:
                     self.client.delete_collection(self._name(kind))
@@ -173,6 +183,8 @@ class Store:
         self.widen_search()
         # The manifest holds no vectors, but Chroma wants one per record: a constant 1-d vector.
         self._cols["files"] = self.client.get_or_create_collection(self._name("files"), metadata=dict(self.stamp))
+        if previous:
+            self._call("files", "upsert", ids=[_META_ID], embeddings=[[1.0]], metadatas=[{"gen": previous}])
 
     def widen_search(self) -> None:
         """Give both vector collections EF_SEARCH (ingest calls it, so an index made before gets it at

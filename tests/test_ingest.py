@@ -87,6 +87,22 @@ def test_changed_chunking_rebuilds_instead_of_mixing(docs, tmp_path, embedder):
     assert "41 megawatts" in b.ask("How much power did the alpha reactor produce?").text
 
 
+def test_a_rebuilt_index_answers_from_its_new_passages_not_the_old_ones(docs, tmp_path, embedder):
+    """A configuration change rebuilds the store; the BM25 and vector copies beside it must be rebuilt
+    too, though the new store counts its first generation again (they had kept serving the old text)."""
+    idx = tmp_path / "idx"
+    Assistant(docs_dir=docs, index_dir=idx, embedder=embedder).ingest(progress=False)
+    (docs / "alpha.txt").write_text("Alpha report\n\nThe alpha reactor produced 57 megawatts in March, a new record.\n",
+                                    encoding="utf-8")
+    b = Assistant(docs_dir=docs, index_dir=idx, embedder=embedder, chunk_tokens=64, overlap_tokens=8)
+    b.ingest(progress=False)
+    ans = b.ask("How much power did the alpha reactor produce?")
+    assert "57 megawatts" in ans.text and "41" not in ans.text, ans.text
+    assert ans.hits and {h.chunk_id for h in ans.hits} <= _chunk_ids(b)
+    fresh = Assistant(docs_dir=docs, index_dir=idx, embedder=embedder, chunk_tokens=64, overlap_tokens=8)
+    assert "57 megawatts" in fresh.ask("How much power did the alpha reactor produce?").text  # a new process too
+
+
 def test_vector_search_is_widened_on_new_and_old_indexes_and_stays_cosine(docs, tmp_path, embedder):
     from rag.store import EF_SEARCH
 
