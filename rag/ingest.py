@@ -33,7 +33,7 @@ from .documents import clean_uploads
 from .embed import Embedder, word_piece_tokenizer
 from .errors import DocumentError, IndexBusyError, IndexStateError, IngestCancelledError
 from .lexical import LexicalIndex
-from .read import Document, file_sha
+from .read import Document, file_sha, periods
 from .read.worker import Limits, Reader
 from .store import FileRecord, Store, chunk_meta, is_live, sentence_id
 from .types import IngestProgress, IngestReport
@@ -331,10 +331,11 @@ def _size(path) -> int:
 
 
 def _doc_meta(doc: Document) -> dict:
-    """What each chunk records about its document (for listing and filtering by title, author, date)."""
+    """What each chunk records about its document (for listing and filtering by title, author, date), and
+    the periods its tables date (`rag.read.periods`: which days "the second quarter of 2022" were)."""
     m = doc.metadata
     return {"format": doc.format, "title": m.title[:300], "author": m.author[:200], "date": m.date[:40],
-            "pages": m.pages}
+            "pages": m.pages, "periods": periods.of_blocks(b.header for b in doc.blocks if b.kind == "table_row")}
 
 
 def _unique_sentences(batch) -> list[tuple[str, str, dict, str]]:

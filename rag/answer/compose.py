@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .. import terms
+from ..read import periods as dated_periods
 from ..read import table
 from ..types import Answer, Citation, Span
 from .features import Scored, asks_for
@@ -190,9 +191,11 @@ def _conflicting(a: Scored, b: Scored, q_terms: set[str], min_overlap: float, nu
 
 
 def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = DIFFER_OVERLAP,
-            titles: Mapping[str, str] | None = None, opening: int = 1) -> Answer:
+            titles: Mapping[str, str] | None = None, opening: int = 1, periods: Mapping[str, str] | None = None
+            ) -> Answer:
     """Answer text with a [n] marker after each sentence; sources that disagree are set side by side.
     titles: passage id -> its document's title (a 10-K's says when its fiscal year ends).
+    periods: passage id -> the periods its document's tables date (`rag.read.periods.of_blocks`).
     opening: how many of the first sentences read as one statement (`continuation.lead_passage`):
     their markers follow the last of them ("... to develop. These reactions are ... [1][2]")."""
     sources = {c.span.source for c in chosen}
@@ -209,6 +212,7 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
     currency = _currencies(hits)
     said = [_statement(question, s.span, table.year_end_of((titles or {}).get(s.span.chunk, "")),
                        currency.get(s.span.source, "")) for s in chosen]
+    said = _dates_said(question, chosen, said, periods or {})
     when = _dated(chosen[0].span) if chosen else _WHEN
     if said and not conflict and asks_figure(question) and not when.search(" ".join(said[:opening])):
         # a figure stated with no date nor year ("For 250,838,697" of a vote tally, a product's sales) says
@@ -222,6 +226,21 @@ def compose(question: str, chosen: list[Scored], hits, differ_overlap: float = D
         first = " ".join(said[:opening]) + " " + "".join(f"[{c.n}]" for c in cites[:opening])
         text = " ".join([first] + [f"{t} [{c.n}]" for c, t in zip(cites[opening:], said[opening:])])
     return Answer(question, text, tuple(cites), False, hits)
+
+
+def _dates_said(question: str, chosen: list[Scored], said: list[str], periods: Mapping[str, str]) -> list[str]:
+    """A sentence that names the period asked in words ("13.4% for the first six months of 2022") says
+    which days its filing means, the first time: "... (the first six months of 2022: six months ended
+    July 3, 2022)". A table row's statement is dated from its columns already."""
+    out, done = [], set()
+    for s, text in zip(chosen, said):
+        if s.span.kind not in ("table_row", "table_head"):
+            new = [g for g in dated_periods.glosses(question, s.span.text, periods.get(s.span.chunk, ""))
+                   if g not in done]
+            done.update(new)
+            text = f"{text} ({'; '.join(new)})" if new else text
+        out.append(text)
+    return out
 
 
 def _dated(span: Span) -> re.Pattern:

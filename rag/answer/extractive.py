@@ -63,6 +63,8 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     # two overlapping passages share names the first (`rag.retrieve.with_sentences`), which may not compete
     titles = {i: c.record.span.title for c in cands
               for i in (c.record.id, *(s.meta.get("chunk") for s in c.sentences)) if i}
+    periods = {i: c.record.meta.get("periods", "") for c in cands
+               for i in (c.record.id, *(s.meta.get("chunk") for s in c.sentences)) if i}
     row = answering_row(asked, ranked, idf, titles)
     row = row if row is None or names_ratio(row, asked) else None  # a ratio asked is no line item's row
     # what answers for sure goes first, and is not declined by the abstainer (fitted on questions asked
@@ -88,7 +90,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     said = opening + [s for s in said[1:] if all(s is not o for o in opening)]
     # the passage of the sentence that answers leads the hits, before one an opening pair borrows from
     ans = compose(asked, said, _cited_first(hits, [best] + said, candidates), model.differ_overlap, titles,
-                  len(opening))
+                  len(opening), periods)
     return replace(ans, question=res.question, resolved=res.resolved)
 
 

@@ -15,8 +15,9 @@ import bisect
 from dataclasses import dataclass, field
 
 # Bumped whenever a reader's output changes: the index records it (with the boilerplate model's
-# hash, see `reader_stamp`) and re-reads every file.
-READER_VERSION = 19
+# hash, see `reader_stamp`) and re-reads every file. 20: each passage also records the periods its
+# document's tables date (`rag.read.periods`, written by `rag.ingest`).
+READER_VERSION = 20
 
 # meta: a byline or dateline; table_head: a table's title, unit line or column headers (they label the
 # rows, `Block.header`, and are never an answer themselves)
