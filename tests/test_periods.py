@@ -29,8 +29,13 @@ def test_a_period_the_question_names_is_dated_where_the_sentence_names_it():
     assert periods.glosses(q, sentence, known) == ["the first six months of 2030: six months ended July 2, 2030"]
     assert periods.glosses("What was the rate for the second quarter of 2031?", sentence, known) == \
         ["the second quarter of 2031: three months ended July 1, 2031"]
-    # the question names no period in words, or one the sentence does not name: nothing to date
+    # the question may name the same period otherwise: by its dates, or as "Q2 2031"
+    for other in ("What was the rate for the three months ended July 1, 2031?", "What was the rate in Q2 2031?",
+                  "What was the rate for the quarter ended July 1, 2031?"):
+        assert periods.glosses(other, sentence, known) == ["the second quarter of 2031: three months ended July 1, 2031"]
+    # the question names no period, or one the sentence does not name: nothing to date
     assert periods.glosses("What was the rate in 2030?", sentence, known) == []
+    assert periods.glosses("What was the rate in Q3 2031?", sentence, known) == []
     assert periods.glosses("What was the rate for the first nine months of 2030?", sentence, known) == []
 
 
