@@ -591,3 +591,37 @@ def test_a_segment_named_by_its_column_answers_for_that_segment():
     assert figure(q, ebit.span.header, ebit.span.text).startswith("Adjusted EBIT: 265 million")
     # a segment the table does not have is not answered from it
     assert answering_row(q.replace("Cargo Handling", "Shipyards"), [tax, ebit], None, titles) is None
+
+
+def test_a_table_of_growth_rates_answers_a_change_not_an_amount():
+    """"Ferries 9 4" under "Year-over-year percentage growth: Net sales:" are growth rates: they answer how
+    much the segment's sales grew, not what they were, which the net sales table's row states."""
+    from rag.answer import answering_row
+    from rag.read.table import header_text
+
+    growth = _row("a.md", "Ferries 9 4", header_text("Year-over-year percentage growth: Net sales:", ["2031", "2030"]),
+                  "c1", 2.0)
+    sales = _row("a.md", "Ferries 1,200 1,101", header_text("Net sales by segment (in millions):", ["2031", "2030"]),
+                 "c2", 1.0)
+    titles = {"c1": "Harbour Group annual report 2031", "c2": "Harbour Group annual report 2031"}
+    assert answering_row("What were Harbour Group's Ferries net sales in 2031?", [growth, sales], None, titles) is sales
+    assert answering_row("By what percentage did Harbour Group's Ferries net sales grow in 2031?", [growth, sales],
+                         None, titles) is growth
+
+
+def test_a_segment_asked_with_no_company_named_is_searched_for_by_its_name(tmp_path_factory, embedder):
+    """The row search looks for a figure's row by its label words. With no document named, the
+    segment's name ("Ferries", which no document's title holds) stays in the search: among more
+    passages about revenue than the search reads, the segment's row is found by it."""
+    from rag.retrieve import with_figure_rows
+    notes = {f"note{i:02d}.md": f"Operating note {i}\n\nRevenue and net sales rose in district {i}; net sales of "
+                                  f"tolls, sales of passes and revenue from fares grew, and sales per trip held at {i} "
+                                  f"cents.\n" for i in range(90)}
+    segments = ("Harbour Group annual report 2031\n\nNet sales by segment (in millions):\n\n"
+                "| | 2031 | 2030 |\n|---|---|---|\n| Ferries | 1,200 | 1,101 |\n| Freight | 845 | 790 |\n")
+    a = ingested_texts(tmp_path_factory, embedder, "segments", {**notes, "harbour.md": segments})
+    q = "What was Ferries revenue in 2031?"
+    manifest, lexical = a._ensure_ready()
+    found = with_figure_rows(a.store, lexical, manifest, q, a._titles, [], a._idf())
+    assert [c.record.span.source for c in found if c.row_match] == ["harbour.md"]
+    assert a.ask(q).text.startswith("Ferries: 1,200 million")

@@ -507,6 +507,11 @@ _ASKS_CHANGE = re.compile(r"\b(chang|grow|grew|growth|increas|decreas|declin|ris
                           r"compare|year-over-year|yoy)", re.I)
 
 
+def asks_change(question: str) -> bool:
+    """Whether a question asks how a figure changed (grew, fell, differs) rather than what it was."""
+    return bool(_ASKS_CHANGE.search(question))
+
+
 def _when(column: str) -> tuple[int, int, int]:
     """(year, month, day) a column's label names, for ordering two columns in time (0 where absent)."""
     low = column.lower()
