@@ -161,16 +161,17 @@ class Store:
     def create(self, reset: bool = False) -> None:
         """Create the collections (dropping existing ones first when `reset`).
 
-        A reset keeps the generation count going: the BM25 and vector copies built from the old
-        collections are tagged with its generations, and a count started again at 1 had the rebuilt
-        index served from the copies of the old one (its passages, its text) until the count passed them."""
+        The generation count goes on from the old store's (a reset one, or one whose folder was
+        removed; the file beside it still counts): the BM25 and vector copies built from the old
+        collections are tagged with its generations, and a count started again at 1 had the new index
+        served from the copies of the old one (its passages, its text) until the count passed them."""
         previous = 0
+        for fast in (True, False):  # (the file beside the store counts where Chroma cannot be read)
+            try:
+                previous = max(previous, self.generation(fast=fast))
+            except Exception:
+                pass
         if reset:
-            for fast in (True, False):  # (the file beside the store counts where Chroma cannot be read)
-                try:
-                    previous = max(previous, self.generation(fast=fast))
-                except Exception:
-                    pass
             for kind in ("chunks", "sentences", "files"):
                 try:
                     self.client.delete_collection(self._name(kind))

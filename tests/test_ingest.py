@@ -103,6 +103,22 @@ def test_a_rebuilt_index_answers_from_its_new_passages_not_the_old_ones(docs, tm
     assert "57 megawatts" in fresh.ask("How much power did the alpha reactor produce?").text  # a new process too
 
 
+def test_an_index_whose_store_was_removed_answers_from_the_new_one(docs, tmp_path, embedder):
+    """Removing the Chroma folder (to force a rebuild) leaves the BM25 and vector copies beside it: the
+    new store's first ingest must not find them already built and answer from the old text."""
+    idx = tmp_path / "idx"
+    a = Assistant(docs_dir=docs, index_dir=idx, embedder=embedder)
+    a.ingest(progress=False)
+    a.store.close()
+    shutil.rmtree(idx / "chroma")
+    (docs / "alpha.txt").write_text("Alpha report\n\nThe alpha reactor produced 57 megawatts in March, a new record.\n",
+                                    encoding="utf-8")
+    b = Assistant(docs_dir=docs, index_dir=idx, embedder=embedder)
+    b.ingest(progress=False)
+    ans = b.ask("How much power did the alpha reactor produce?")
+    assert "57 megawatts" in ans.text and "41" not in ans.text, ans.text
+
+
 def test_vector_search_is_widened_on_new_and_old_indexes_and_stays_cosine(docs, tmp_path, embedder):
     from rag.store import EF_SEARCH
 
