@@ -183,7 +183,7 @@ def _figure_rows(lexical: LexicalIndex, manifest: dict[str, FileRecord], questio
     # document named, every document is searched, and only names of documents are left out of the query
     # (figures tune half reworded, `eval.reports --synonyms`: figure in the answer 0.909 -> 1.000, "What
     # were AWS revenue in 2016?" finding the net sales table's "AWS" row; as asked, and dev: no change)
-    searched = {s: titles.get(s, "") for s in docs} if docs else dict(titles)
+    searched = {s: titles.get(s, "") for s in docs} if docs else titles
     query = lookup.label_query(question, titles=searched)
     if not query:
         return [], []

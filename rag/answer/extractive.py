@@ -61,10 +61,10 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     ranked = shares_first(asked, ranked)
     # passage id -> its document's title, for the passages and for those their sentences name: a sentence
     # two overlapping passages share names the first (`rag.retrieve.with_sentences`), which may not compete
-    titles = {i: c.record.span.title for c in cands
-              for i in (c.record.id, *(s.meta.get("chunk") for s in c.sentences)) if i}
-    periods = {i: c.record.meta.get("periods", "") for c in cands
-               for i in (c.record.id, *(s.meta.get("chunk") for s in c.sentences)) if i}
+    # (and the periods its document's tables date, `rag.read.periods`)
+    of = {i: c for c in cands for i in (c.record.id, *(s.meta.get("chunk") for s in c.sentences)) if i}
+    titles = {i: c.record.span.title for i, c in of.items()}
+    periods = {i: c.record.meta.get("periods", "") for i, c in of.items()}
     row = answering_row(asked, ranked, idf, titles)
     row = row if row is None or names_ratio(row, asked) else None  # a ratio asked is no line item's row
     # what answers for sure goes first, and is not declined by the abstainer (fitted on questions asked

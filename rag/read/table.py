@@ -341,7 +341,7 @@ def best_columns(question: str, columns) -> list[int]:
         if len(picked) >= 2:
             return picked
     i = best_column(question, columns)
-    if i is not None and len(q["years"]) == 1 and _ASKS_CHANGE.search(question):
+    if i is not None and len(q["years"]) == 1 and asks_change(question):
         # "How much did R&D expenses decrease in the second quarter of 2023?": a change within one period
         # is its figure against the same period a year before, the column a comparative statement
         # prints beside it (its day may differ: July 2, 2023 and July 3, 2022)
@@ -466,7 +466,7 @@ def figure(question: str, header: str, row: str, year_end: str = "", currency: s
     if undated(columns):  # a category, not a period: "Richard A. Johnson: 16,105,005 (Votes Against)"
         said = f"{label}: " + "; ".join(f"{vals[i]}{' ' + units[i] if units[i] and not vals[i].endswith('%') else ''} "
                                         f"({columns[i]})" for i in picked)
-    if len(picked) == 2 and _ASKS_CHANGE.search(question):
+    if len(picked) == 2 and asks_change(question):
         # a table in dollars whose cells print no sign ("(MILLIONS OF DOLLARS)") states its change in them;
         # so does one that names no currency ("(MILLIONS)") in a document that prints one ("$190 million").
         # Conversations tune half: fact first 0.648 -> 0.670 (Pfizer's R&D change "$167 million" either half)
