@@ -19,6 +19,7 @@ from .features import N_CHUNKS, Scored, abstain_features, pool, rank
 from .identifiers import others_last
 from .lookup import answering_row
 from .model import Model, load_model
+from .owners import own_documents
 from .ratios import names_ratio, preface, ratio_rows, states_ratio
 from .rerank import rerank
 from .shares import shares_first, stated_share
@@ -84,6 +85,7 @@ def answer(question: str | Resolved, candidates: Sequence[Candidate], qvec: np.n
     # ("Who chairs the cooperative?" was once answered with "# Northfield Bakery Cooperative")
     statements = [s for s in ranked if s.span.kind not in NEVER_ANSWER] or ranked
     chosen = each_named(bridge(select(statements, model), statements, titles, asked), statements, titles, asked)
+    chosen = own_documents(asked, chosen, ranked, titles)
     said = lead_ins(chosen, ranked)
     best = said[0]
     opening = lead_passage(best, ranked, frozenset(terms.content_terms(asked)), asked)
