@@ -625,3 +625,20 @@ def test_a_segment_asked_with_no_company_named_is_searched_for_by_its_name(tmp_p
     found = with_figure_rows(a.store, lexical, manifest, q, a._titles, [], a._idf())
     assert [c.record.span.source for c in found if c.row_match] == ["harbour.md"]
     assert a.ask(q).text.startswith("Ferries: 1,200 million")
+
+
+def test_a_unit_line_that_excepts_share_counts_and_per_share_data_names_no_per_share_figure():
+    """"($ in millions, except share and per share data)" heads a balance sheet whose every row is an
+    amount (or a count of shares): its "Cash" row answers the cash asked, as under "except per share data"."""
+    from rag.answer import row_matches
+    from rag.read.table import header_text, per_share
+
+    cols = ["As of June 30, 2031", "As of June 30, 2030"]
+    titles = {"c1": "Harbour Group plc annual report"}
+    q = "What were Harbour Group's cash and cash equivalents as of June 30, 2031?"
+    for unit in ("except share and per share data", "except number of shares and per share amounts",
+                 "except per share data"):
+        cash = _row("a.md", "Cash and cash equivalents $ 689 $ 775",
+                    header_text(f"Consolidated balance sheets ($ in millions, {unit})", cols), "c1", 1.0)
+        assert [m.scored for m in row_matches(q, [cash], None, titles)] == [cash], unit
+    assert per_share("Diluted earnings per share (in millions, except share and per share data)")

@@ -276,9 +276,10 @@ def labelled(header: str, row: str, context: bool = True) -> str:
 
 # A per-share amount: named so by its row ("Diluted EPS", "Dividends per share") or by the group label
 # over it ("Earnings per common share––diluted:"); a statement's unit line says "except per share data"
-# of every row, so that is no such name.
+# of every row, so that is no such name, nor is "except share and per share data" or "except number of
+# shares and per share amounts" (Amcor's balance sheet says so: none of its rows could answer an amount)
 _PER_SHARE = re.compile(r"\bper\s+(?:common\s+|ordinary\s+)?share|\beps\b", re.I)
-_EXCEPT_PER_SHARE = re.compile(r"\bexcept\s+(?:for\s+)?per[\s-]share\b", re.I)
+_EXCEPT_PER_SHARE = re.compile(r"\bexcept\s+(?:for\s+)?(?:[\w-]+,?\s+){0,4}?per[\s-]share\b", re.I)
 
 
 def per_share(text: str) -> bool:
