@@ -289,9 +289,13 @@ def main(argv=None) -> int:
 
     relevance = Relevance(args.model)
     model_sha = hashlib.sha256(Path(args.model).read_bytes()).hexdigest()
+    # the rows hold the first ranker's top sentences (`rows_for` ranks with the shipped answerer.json), so
+    # they are cached per ranker too: a refitted ranker would otherwise be given the old one's rows
+    ranker = json.loads((ROOT / "rag" / "models" / "answerer.json").read_text(encoding="utf-8"))["ranker"]
+    ranker_sha = hashlib.sha256(json.dumps(ranker, sort_keys=True).encode()).hexdigest()
     rows = []
     for name in args.sets:
-        path = WORK / f"{name}-{model_sha[:12]}{f'-{args.limit}' if args.limit else ''}.pkl"
+        path = WORK / f"{name}-{model_sha[:12]}-{ranker_sha[:8]}{f'-{args.limit}' if args.limit else ''}.pkl"
         if path.exists() and not args.rebuild:
             rows += pickle.loads(path.read_bytes())
             continue
