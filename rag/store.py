@@ -310,6 +310,12 @@ class Store:
                for k, (i, d, m) in enumerate(zip(res["ids"], res["documents"], res["metadatas"]))}
         return [out[i] for i in ids if i in out]
 
+    def on_page(self, kind: str, source: str, page: int) -> list[Record]:
+        """The stored chunks or sentences of one page of `source` (live or not: filter with `is_live`)."""
+        res = self._call(kind, "get", where={"$and": [{"source": source}, {"page": page}]},
+                         include=["documents", "metadatas"])
+        return [Record(i, d, m) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])]
+
     def iter_records(self, kind: str = "chunks", page: int = 5000) -> Iterable[Record]:
         """Every stored chunk or sentence (live or not: filter with `is_live`), without vectors."""
         offset = 0

@@ -182,6 +182,53 @@ def test_a_ratio_is_computed_from_the_audited_statement_when_a_release_prints_th
     assert ratio_rows(q, rows, None, titles) == rows[2:]
 
 
+def test_a_ratio_is_computed_from_the_companys_own_statement_not_a_guarantor_groups():
+    """A 10-K prints the company's balance sheet and, in a note, the balance sheet of the subsidiaries
+    that guarantee its debt, with the same labels. The guarantor group's rows name the items better
+    ("Receivables, net" against "Trade receivables, net of allowance for credit losses of $21 and $25,
+    respectively"); the quick ratio is still the company's, every row from its own statement."""
+    from rag.answer.ratios import ratio_rows
+    from rag.read.table import header_text
+    from test_lookup import _row
+
+    cols = ["As of June 30, 2032", "As of June 30, 2031"]
+    group = header_text("Deed of Cross Guarantee Consolidated Balance Sheets ($ in millions) Current assets", cols)
+    own = header_text("Harbour Group plc Consolidated Balance Sheets ($ in millions, except share and per share "
+                      "data) Current assets", cols)
+    rows = [_row("annual.md", "Cash and cash equivalents $ 54 $ 68", group, "c1", 3.0),
+            _row("annual.md", "Receivables, net 342 662", group, "c1", 3.0),
+            _row("annual.md", "Total current liabilities 1,145 1,275", group, "c1", 3.0),
+            _row("annual.md", "Cash and cash equivalents $ 689 $ 775", own, "c2", 1.0),
+            _row("annual.md", "Trade receivables, net of allowance for credit losses of $21 and $25, respectively "
+                              "1,875 1,935", own, "c2", 1.0),
+            _row("annual.md", "Total current liabilities 4,476 5,103", own, "c2", 1.0)]
+    titles = {"c1": "Harbour Group annual report", "c2": "Harbour Group annual report"}
+    q = "Has Harbour Group's quick ratio improved between FY2032 and FY2031?"
+    assert ratio_rows(q, rows, None, titles) == rows[3:]
+
+
+def test_a_row_under_a_group_label_that_names_an_item_does_not_state_it():
+    """A cash flow statement's adjustments sit under "Adjustments to reconcile net income to net cash
+    provided by operating activities:": "Deferred income taxes" there is not net income."""
+    from rag.answer.ratios import ratio_rows
+    from rag.read.table import header_text
+    from test_lookup import _row
+
+    cols = ["Year ended December 31, 2031", "Year ended December 31, 2030"]
+    flows = header_text("Consolidated statements of cash flows (in millions) Adjustments to reconcile net income to "
+                        "net cash provided by operating activities:", cols)
+    plain = header_text("Consolidated statements of cash flows (in millions)", cols)
+    # (the statement's rows below the adjustments read under their group label as one table; its own
+    # "Net income" row, above them, does not)
+    deferred = _row("a.md", "Deferred income taxes 328 112", flows, "c1", 3.0)
+    operating = _row("a.md", "Net cash provided by operating activities 7,838 7,230", flows, "c1", 1.0)
+    capex = _row("a.md", "Purchases of property and equipment (442) (348)", flows, "c1", 1.0)
+    income = _row("a.md", "Net income 4,756 4,822", plain, "c1", 1.0)
+    q = "What was Harbour Group's free cash flow conversion in 2031?"
+    got = ratio_rows(q, [deferred, operating, capex, income], None, {"c1": "Harbour Group annual report"})
+    assert got == [operating, capex, income]
+
+
 def test_a_ratio_asked_for_no_period_is_answered_with_its_rows_in_every_column(filings):
     ans = filings.ask("Has Marina Ropeworks' current ratio been stable over the years?")
     assert ans.text.startswith("The documents do not state the current ratio"), ans.text
@@ -206,3 +253,37 @@ def test_period_words_keep_what_says_when_and_only_that():
         ["three", "months", "ended", "July", "30", "2031"]
     assert period_words("Has it improved between FY2031 and FY2030?") == ["FY2031", "FY2030"]
     assert period_words("Did it move more than 2% each year?") == []  # no year nor month: no period
+
+
+def test_the_pages_of_a_ratios_rows_join_the_candidates_whole(tmp_path, embedder):
+    """A ratio's rows are found one line item at a time, often in another statement that prints the same
+    label; the other rows of the statement are on its page, so every passage of the page a row was found
+    on competes (`rag.retrieve._statement_pages`, over a real store of a PDF written here)."""
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    from rag import Assistant
+    from rag.retrieve import Candidate, _statement_pages
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    for page in range(1, 4):
+        for line in range(12):
+            c.drawString(72, 720 - 40 * line, f"Page {page} line {line}: the harbour office filed report {page}-{line} "
+                                               f"on mooring fees, tide tables and the ferry timetable.")
+        c.showPage()
+    c.save()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "harbour.pdf").write_bytes(buf.getvalue())
+    a = Assistant(docs_dir=tmp_path / "docs", index_dir=tmp_path / "index", embedder=embedder)
+    a.ingest(progress=False)
+    manifest, _ = a._ensure_ready()
+    chunks = list(a.store.iter_records("chunks"))
+    on_two = {r.id for r in chunks if r.meta.get("page") == 2}
+    assert len(on_two) >= 2 and len(on_two) < len(chunks)
+    row = next(r for r in chunks if r.meta.get("page") == 2)
+    ids, new = _statement_pages(a.store, manifest, [Candidate(row, 0.0, 0.0, 0)], {row.id: None}, 10)
+    assert ids == on_two
+    assert set(new) == on_two - {row.id} and all(c.row_match for c in new.values())

@@ -69,9 +69,15 @@ def _squash(text: str) -> str:
 def _misread(label: str) -> bool:
     """A label holding several figures, or one printed as an amount ("Casino revenue $ 145"), is a
     row whose cells were not told apart; "Level 3 assets" and "Notes due 2028" are labels, and so is
-    one that ends in a footnote mark."""
-    figures = _FIGURE.findall(table.NOTE_MARK.sub("", label))
+    one that ends in a footnote mark, or one that states its allowance in words ("Trade receivables,
+    net of allowance for credit losses of $21 and $25, respectively": a balance sheet's own wording)."""
+    label = _RESPECTIVELY.sub(" ", table.NOTE_MARK.sub("", label))
+    figures = _FIGURE.findall(label)
     return len(figures) >= 2 or any(re.search(r"[$€£,()]", f) for f in figures) or bool(re.search(r"[$€£]\s?\d", label))
+
+
+# the figures a label states for each column in turn ("... of $21 and $25, respectively")
+_RESPECTIVELY = re.compile(r"\bof\s+[^;]*?\brespectively\b", re.I)
 
 
 def holds(text: str, name: str) -> bool:
@@ -149,6 +155,11 @@ _TOTAL = frozenset(terms.content_terms("total totals"))
 # A table of a segment's figures ("Selected financial data for the Domestic segment"), not the company's
 # ("... and Subsidiaries Consolidated Statements of Operations" names no part).
 _PARTS = frozenset(terms.content_terms("segment segments division divisions"))
+
+# A group of the company's subsidiaries that guarantee its debt, whose statements a filing prints beside
+# the company's own ("Deed of Cross Guarantee Consolidated Balance Sheets"): a part, whatever rows its
+# group labels ("Current liabilities") share with the question, unless the question asks about guarantors.
+_GROUPS = frozenset(terms.content_terms("guarantor guarantors guarantee guarantees obligor obligors"))
 
 # Words that say what kind of part a name is ("the Rigid Packaging segment"), not what is measured.
 _KINDS = frozenset(terms.content_terms("segment segments division divisions subsidiary subsidiaries region "
@@ -356,7 +367,8 @@ def match_row(question: str, span, idf=None, title: str = "", any_period: bool =
     asked = sum(weight(t) for t in q_terms - (_basis_terms(question) - in_label - in_context))
     # (the table's own title: the section it stands in may name segments it sums)
     titled = set(terms.content_terms(own_title))
-    part = bool(titled & _PARTS) and not q_terms & titled and not q_terms & _KINDS
+    part = bool(titled & _PARTS) and not q_terms & titled and not q_terms & _KINDS \
+        or bool(titled & _GROUPS) and not q_terms & _GROUPS
     # the question's words as it words them too: "net earnings" is read as the line item "net income",
     # and its statement is titled "Statements of Earnings"
     echoed = (q_terms | (set(terms.content_terms(question)) - _PERIOD_WORDS - _CHANGE_WORDS - doc)) & titled

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from .. import terms
 from ..read import table
 from .features import Scored
-from .lookup import MIN_COVERAGE, explains, figure_names, period_words, row_matches
+from .lookup import MIN_COVERAGE, explains, figure_names, line_items, period_words, row_matches
 
 _CASH = ("cash and cash equivalents",)
 # a balance sheet prints "Accounts receivable, net"; a cash flow statement's "Trade receivables" row is
@@ -124,45 +124,56 @@ def component_questions(question: str) -> tuple[tuple[str, ...], ...]:
 def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mapping[str, str] | None = None
                ) -> list[Scored]:
     """The table rows of `ranked` that state the line items a ratio the question names is computed
-    from, in the order of the definition; [] when fewer than two are found (one row computes no
-    ratio). An item's rows are those `lookup.answering_row` would take for its `component_questions`
-    (the first of its names that has any), amounts only (`_amount`), a balance not from a cash flow
-    statement (`_BALANCES`).
-    Of each item's rows named as well as its best, the one in the table that holds the most items
-    ("Gross profit" of a guarantor group's statement and "Net sales" of the consolidated one compute no
-    margin), then whose columns fit the asked period best (an acquired company's quarter ended March 31
-    is not the second quarter asked)."""
-    per_item: list[list] = []  # per line item, its RowMatches
+    from, in the order of the definition, all from one table where one holds them; [] when fewer than
+    two are found (one row computes no ratio). A row states an item when its label holds every word of
+    one of the item's names ("Trade receivables, net of allowance ..." states "trade receivables, net";
+    "Total current assets" does not state "total current liabilities", nor does a row under "Adjustments
+    to reconcile net income ..." state net income), its look-up matches (`lookup.row_matches` for the
+    item's `component_questions`: the filing the question names, a column for its period), it is an
+    amount (`_amount`), and a balance is not read from a cash flow statement (`_BALANCES`).
+    The table is the one that states the most items, then the company's own before a part's (a
+    guarantor group's balance sheet prints the same rows, and its cash is not the company's), then the
+    one whose columns fit the asked period best (an acquired company's quarter ended March 31 is not the
+    second quarter asked), then an audited one; each item's row there is the one of its first name
+    that has one, best named. An item that table lacks is read from its document, never another."""
     found = ratio_in(question) if asks_ratio(question) else None
+    per_item: list[list] = []  # per line item, (name's rank, RowMatch) of every row that states it
     for item, names in zip(found[1] if found else (), component_questions(question)):
-        for asked in names:
-            ms = [m for m in row_matches(asked, list(ranked), idf, titles, any_period=True)
-                  if m.coverage >= MIN_COVERAGE and m.score > 0 and _amount(m.scored.span, asked)
-                  and not (item in _BALANCES and _in_cash_flows(m.scored.span))]
-            if ms:  # those named as well as the best ("Total current assets" is not the liabilities' row)
-                per_item.append([m for m in ms if m.score >= ms[0].score - 1e-9])
-                break
+        rows = [(k, m) for k, (name, asked) in enumerate(zip(item, names))
+                for m in row_matches(asked, list(ranked), idf, titles, any_period=True)
+                if m.coverage >= MIN_COVERAGE and _states(name, m.scored.span) and _amount(m.scored.span, asked)
+                and not (item in _BALANCES and _in_cash_flows(m.scored.span))]
+        if rows:
+            per_item.append(rows)
     if len(per_item) < 2:
         return []
 
-    def standing(t: tuple[str, str]) -> tuple[int, int, bool]:
-        # items the table holds, how well their columns fit, then an audited table before an unaudited
-        # one of the same rows (`lookup.RowMatch.order`)
-        held = [max((m.fit for m in ms if _table(m.scored) == t), default=None) for ms in per_item]
-        audited = all(m.audited for ms in per_item for m in ms if _table(m.scored) == t)
-        return sum(h is not None for h in held), sum(h for h in held if h is not None), audited
+    def standing(t: tuple[str, str]) -> tuple[int, bool, int, bool]:
+        own = [m for rows in per_item for _, m in rows if _table(m.scored) == t]
+        held = [max((m.fit for _, m in rows if _table(m.scored) == t), default=None) for rows in per_item]
+        return sum(h is not None for h in held), not any(m.part for m in own), \
+            sum(h for h in held if h is not None), all(m.audited for m in own)
 
-    tables = list(dict.fromkeys(_table(m.scored) for ms in per_item for m in ms))
+    tables = list(dict.fromkeys(_table(m.scored) for rows in per_item for _, m in rows))
     best = max(tables, key=standing)  # (max keeps the first of equals: the earliest found)
     out: list[Scored] = []
-    for ms in per_item:
-        rows = [m.scored for m in ms]
-        # from that table, else from its document: a ratio is never computed across two filings
-        row = next((s for s in rows if _table(s) == best), None) or \
-            next((s for s in rows if s.span.source == best[0]), None)
-        if row is not None and all(row is not r for r in out):
+    for rows in per_item:
+        mine = [(k, m) for k, m in rows if _table(m.scored) == best] or \
+            [(k, m) for k, m in rows if m.scored.span.source == best[0]]
+        if not mine:
+            continue
+        row = min(mine, key=lambda km: (km[0], -km[1].score))[1].scored
+        if all(row is not r for r in out):
             out.append(row)
     return out if len(out) >= 2 else []
+
+
+def _states(name: str, span) -> bool:
+    """Whether a row's label holds every word of a line item's name, each item read by its first name
+    (`lookup.line_items`: "Total net sales" holds "revenue")."""
+    read = table.cells(span.header, span.text)
+    label = read[1] if read else span.text
+    return set(terms.content_terms(line_items(name))) <= set(terms.content_terms(line_items(label)))
 
 
 def _amount(span, question: str) -> bool:
