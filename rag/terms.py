@@ -104,7 +104,7 @@ def names(text: str) -> list[str]:
 
 
 TITLE_WORDS = 6  # longest document title looked for in running text, in words
-_EDGE = ".,;:!?\"'“”‘’()[]"  # punctuation around a name in running text
+EDGE = ".,;:!?\"'“”‘’()[]"  # punctuation around a name in running text
 
 
 def title_name(title: str) -> str:
@@ -114,7 +114,7 @@ def title_name(title: str) -> str:
     t = title.strip()
     if t.endswith(")") and "(" in t:
         t = t[:t.rindex("(")].strip()
-    t = t.strip(_EDGE)
+    t = t.strip(EDGE)
     return t if len(t) >= 4 and any(ch.isupper() for ch in t) and len(t.split()) <= TITLE_WORDS else ""
 
 
@@ -125,7 +125,7 @@ def phrases_in(text: str, wanted) -> list[str]:
     out: list[str] = []
     for i in range(len(words)):
         for n in range(1, min(TITLE_WORDS, len(words) - i) + 1):
-            phrase = " ".join(words[i:i + n]).strip(_EDGE)
+            phrase = " ".join(words[i:i + n]).strip(EDGE)
             if phrase in wanted and phrase not in out:
                 out.append(phrase)
     return out

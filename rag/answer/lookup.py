@@ -66,6 +66,10 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", terms.normalize(text))
 
 
+# the figures a label states for each column in turn ("... of $21 and $25, respectively")
+_RESPECTIVELY = re.compile(r"\bof\s+[^;]*?\brespectively\b", re.I)
+
+
 def _misread(label: str) -> bool:
     """A label holding several figures, or one printed as an amount ("Casino revenue $ 145"), is a
     row whose cells were not told apart; "Level 3 assets" and "Notes due 2028" are labels, and so is
@@ -74,10 +78,6 @@ def _misread(label: str) -> bool:
     label = _RESPECTIVELY.sub(" ", table.NOTE_MARK.sub("", label))
     figures = _FIGURE.findall(label)
     return len(figures) >= 2 or any(re.search(r"[$€£,()]", f) for f in figures) or bool(re.search(r"[$€£]\s?\d", label))
-
-
-# the figures a label states for each column in turn ("... of $21 and $25, respectively")
-_RESPECTIVELY = re.compile(r"\bof\s+[^;]*?\brespectively\b", re.I)
 
 
 def holds(text: str, name: str) -> bool:

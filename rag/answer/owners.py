@@ -40,9 +40,6 @@ _LEGAL = re.compile(r"[,.]?\s+(?:plc|inc|incorporated|corp|corporation|company|c
                     r"holdings|group|n\.?v|s\.?a|ag|se)\b\.?", re.I)
 
 
-_EDGE = ".,;:!?\"'“”‘’()[]"  # punctuation around a word (as `terms` strips it)
-
-
 def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).lower()
 
@@ -52,8 +49,7 @@ def doc_names(title: str, source: str) -> frozenset[str]:
     """The names a document goes by, squashed (`_squash`): its title's first part less a company's
     legal form, its whole title when it reads as a name (`terms.title_name`), and its file name's
     words before the first number."""
-    first = re.sub(r"^the\s+", "", title.split(",")[0].strip(), flags=re.I)
-    first = _LEGAL.sub("", first + " ").strip()
+    first = _filer(title.split(",")[0].strip())
     stem = re.split(r"[_\W]*\d", PurePath(source).stem, maxsplit=1)[0]
     found = {first if len(first.split()) <= terms.TITLE_WORDS else "", terms.title_name(title), stem}
     return frozenset(n for n in map(_squash, found) if len(n) >= 3)
@@ -63,7 +59,7 @@ def asked_names(question: str) -> frozenset[str]:
     """What the question may name a document by, squashed: each run of up to four words that opens
     with a capital letter or a digit ("Best Buy's" -> "bestbuy" and "bestbuys", "Johnson & Johnson" ->
     "johnsonjohnson", "432 Park Avenue"), with a company's legal form left out."""
-    words = [w.strip(_EDGE) for w in question.split()]
+    words = [w.strip(terms.EDGE) for w in question.split()]
     out = set()
     for i, w in enumerate(words):
         if w[:1].isupper() or w[:1].isdigit():
@@ -100,5 +96,9 @@ def _called(title: str) -> set[str]:
     """How running text names a document: its title as a name (`terms.title_name`) and its title's
     first part, with and without a company's legal form ("The Boeing Company", "Boeing")."""
     first = title.split(",")[0].strip()
-    bare = _LEGAL.sub("", re.sub(r"^the\s+", "", first, flags=re.I) + " ").strip()
-    return {n for n in (terms.title_name(title), first, bare) if len(n) >= 3}
+    return {n for n in (terms.title_name(title), first, _filer(first)) if len(n) >= 3}
+
+
+def _filer(first: str) -> str:
+    """A title's first part as a company's name runs in text: "The Boeing Company" -> "Boeing"."""
+    return _LEGAL.sub("", re.sub(r"^the\s+", "", first, flags=re.I) + " ").strip()

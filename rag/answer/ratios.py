@@ -137,12 +137,19 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
     second quarter asked), then an audited one; each item's row there is the one of its first name
     that has one, best named. An item that table lacks is read from its document, never another."""
     found = ratio_in(question) if asks_ratio(question) else None
+    if found is None:
+        return []
     per_item: list[list] = []  # per line item, (name's rank, RowMatch) of every row that states it
-    for item, names in zip(found[1] if found else (), component_questions(question)):
-        rows = [(k, m) for k, (name, asked) in enumerate(zip(item, names))
-                for m in row_matches(asked, list(ranked), idf, titles, any_period=True)
-                if m.coverage >= MIN_COVERAGE and _states(name, m.scored.span) and _amount(m.scored.span, asked)
-                and not (item in _BALANCES and _in_cash_flows(m.scored.span))]
+    labels = {s.record.id: _label_terms(s.span) for s in ranked if s.span.kind == "table_row" and s.span.header}
+    for item, names in zip(found[1], component_questions(question)):
+        rows = []
+        for k, (name, asked) in enumerate(zip(item, names)):
+            # (the rows whose label states the item, then their look-up: `row_matches` reads every row)
+            wanted = set(terms.content_terms(line_items(name)))
+            stating = [s for s in ranked if s.record.id in labels and wanted <= labels[s.record.id]]
+            rows += [(k, m) for m in row_matches(asked, stating, idf, titles, any_period=True)
+                     if m.coverage >= MIN_COVERAGE and _amount(m.scored.span, asked)
+                     and not (item in _BALANCES and _in_cash_flows(m.scored.span))]
         if rows:
             per_item.append(rows)
     if len(per_item) < 2:
@@ -168,12 +175,12 @@ def ratio_rows(question: str, ranked: Sequence[Scored], idf=None, titles: Mappin
     return out if len(out) >= 2 else []
 
 
-def _states(name: str, span) -> bool:
-    """Whether a row's label holds every word of a line item's name, each item read by its first name
-    (`lookup.line_items`: "Total net sales" holds "revenue")."""
+def _label_terms(span) -> set[str]:
+    """The content words of a table row's label, each line item read by its first name
+    (`lookup.line_items`: "Total net sales" holds "revenue"); a row states an item when they hold
+    every word of one of its names."""
     read = table.cells(span.header, span.text)
-    label = read[1] if read else span.text
-    return set(terms.content_terms(line_items(name))) <= set(terms.content_terms(line_items(label)))
+    return set(terms.content_terms(line_items(read[1] if read else span.text)))
 
 
 def _amount(span, question: str) -> bool:
